@@ -1,0 +1,412 @@
+use chrono::{NaiveDate, TimeDelta};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use kernel::policy::{Programme, AMENDMENT_EXTENSION_DAYS, MIN_RACE_TEAMS};
+use kernel::{Money, OrgCode};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AmendChallenge, AwardMode, ChallengeAmendment, ChallengeCommand, ChallengeError,
+    ChallengeEvent, ChallengeServices, DraftChallenge, Target,
+};
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeStatus {
+    /// No event yet.
+    #[default]
+    New,
+    /// 榜单凝练: terms being written.
+    Draft,
+    /// 发榜 done; bids accepted inside the window.
+    Published,
+    /// The window has ended; review runs on the bids.
+    Closed,
+    /// 撤榜: withdrawn.
+    Cancelled,
+}
+
+impl ChallengeStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeStatus::New => "new",
+            ChallengeStatus::Draft => "draft",
+            ChallengeStatus::Published => "published",
+            ChallengeStatus::Closed => "closed",
+            ChallengeStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The terms of a call as they stand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChallengeTerms {
+    /// Programme id.
+    pub programme: String,
+    /// Title.
+    pub title: String,
+    /// 出题企业.
+    pub demand_owner: OrgCode,
+    /// Industry chain.
+    pub industry_chain: String,
+    /// Technical targets.
+    pub targets: Vec<Target>,
+    /// Cap per award.
+    pub budget_cap: Money,
+    /// Award mode.
+    pub mode: AwardMode,
+    /// First day of the window.
+    pub opens_on: NaiveDate,
+    /// Last day of the window (inclusive).
+    pub closes_on: NaiveDate,
+    /// Completion deadline.
+    pub completion_deadline: NaiveDate,
+}
+
+/// A 揭榜挂帅 call (榜单): its status and terms.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Challenge {
+    /// Where the call stands.
+    pub status: ChallengeStatus,
+    /// The terms; `None` before the draft.
+    pub terms: Option<ChallengeTerms>,
+    /// The date it was published.
+    pub published_on: Option<NaiveDate>,
+    /// Amendment reasons in order.
+    pub amendment_reasons: Vec<String>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+}
+
+fn required(value: &str, field: &'static str) -> Result<(), ChallengeError> {
+    if value.trim().is_empty() {
+        Err(ChallengeError::Required(field))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_cap(cap: Money, programme: &Programme) -> Result<(), ChallengeError> {
+    if !cap.is_positive() {
+        return Err(ChallengeError::BudgetCapNotPositive);
+    }
+    // 001_5a9afaa2304051ee.txt「每个项目给予最高300万元支持」: the programme's cap per project binds the call.
+    if cap > programme.award_cap {
+        return Err(ChallengeError::BudgetCapExceeded {
+            cap_fen: programme.award_cap.fen(),
+            asked_fen: cap.fen(),
+        });
+    }
+    Ok(())
+}
+
+fn check_targets(targets: &[Target]) -> Result<(), ChallengeError> {
+    if targets.is_empty() {
+        return Err(ChallengeError::NoTargets);
+    }
+    for t in targets {
+        required(&t.name, "targets[].name")?;
+        required(&t.target, "targets[].target")?;
+    }
+    Ok(())
+}
+
+impl Challenge {
+    fn terms(&self) -> Result<&ChallengeTerms, ChallengeError> {
+        self.terms.as_ref().ok_or(self.refuse("change"))
+    }
+
+    fn refuse(&self, action: &'static str) -> ChallengeError {
+        ChallengeError::InvalidTransition {
+            status: self.status.as_str(),
+            action,
+        }
+    }
+
+    fn programme<'a>(
+        services: &'a ChallengeServices,
+        id: &str,
+    ) -> Result<&'a Programme, ChallengeError> {
+        services
+            .programmes
+            .get(id)
+            .ok_or_else(|| ChallengeError::UnknownProgramme(id.to_string()))
+    }
+
+    fn draft(
+        &self,
+        cmd: DraftChallenge,
+        services: &ChallengeServices,
+    ) -> Result<ChallengeEvent, ChallengeError> {
+        if self.status != ChallengeStatus::New {
+            return Err(self.refuse("draft"));
+        }
+        let programme = Self::programme(services, &cmd.programme)?;
+        required(&cmd.title, "title")?;
+        required(&cmd.industry_chain, "industry_chain")?;
+        check_targets(&cmd.targets)?;
+        check_cap(cmd.budget_cap, programme)?;
+        if let AwardMode::HorseRace { max_teams } = cmd.mode {
+            // domain.md [W2] 允许2~3家牵头单位同时立项: a horse race awards 2 to the programme's maximum.
+            if !(MIN_RACE_TEAMS..=programme.max_race_teams).contains(&max_teams) {
+                return Err(ChallengeError::RaceTeamsOutOfRange {
+                    min: MIN_RACE_TEAMS,
+                    max: programme.max_race_teams,
+                    asked: max_teams,
+                });
+            }
+        }
+        if cmd.opens_on >= cmd.closes_on {
+            return Err(ChallengeError::WindowInverted);
+        }
+        let days = (cmd.closes_on - cmd.opens_on).num_days();
+        // domain.md [W21]/[A-14]: the window lasts at least the programme's minimum (50 days).
+        if days < programme.min_window_days {
+            return Err(ChallengeError::WindowTooShort {
+                min_days: programme.min_window_days,
+                days,
+            });
+        }
+        if cmd.completion_deadline <= cmd.closes_on {
+            return Err(ChallengeError::CompletionBeforeWindowEnd);
+        }
+        Ok(ChallengeEvent::ChallengeDrafted {
+            programme: cmd.programme,
+            title: cmd.title,
+            demand_owner: cmd.demand_owner,
+            industry_chain: cmd.industry_chain,
+            targets: cmd.targets,
+            budget_cap: cmd.budget_cap,
+            mode: cmd.mode,
+            opens_on: cmd.opens_on,
+            closes_on: cmd.closes_on,
+            completion_deadline: cmd.completion_deadline,
+        })
+    }
+
+    fn publish(&self, services: &ChallengeServices) -> Result<ChallengeEvent, ChallengeError> {
+        if self.status != ChallengeStatus::Draft {
+            return Err(self.refuse("publish"));
+        }
+        let terms = self.terms()?;
+        let today = services.clock.today();
+        if today > terms.closes_on {
+            return Err(ChallengeError::WindowEnded {
+                closes_on: terms.closes_on,
+            });
+        }
+        Ok(ChallengeEvent::ChallengePublished {
+            published_on: today,
+        })
+    }
+
+    fn amend(
+        &self,
+        cmd: AmendChallenge,
+        services: &ChallengeServices,
+    ) -> Result<ChallengeEvent, ChallengeError> {
+        let published = match self.status {
+            ChallengeStatus::Draft => false,
+            ChallengeStatus::Published => true,
+            _ => return Err(self.refuse("amend")),
+        };
+        let terms = self.terms()?;
+        required(&cmd.reason, "reason")?;
+        let programme = Self::programme(services, &terms.programme)?;
+        if published && services.clock.today() > terms.closes_on {
+            return Err(ChallengeError::WindowEnded {
+                closes_on: terms.closes_on,
+            });
+        }
+        let title = cmd.title.filter(|t| t != &terms.title);
+        let industry_chain = cmd.industry_chain.filter(|c| c != &terms.industry_chain);
+        let targets = cmd.targets.filter(|t| t != &terms.targets);
+        let budget_cap = cmd.budget_cap.filter(|c| c != &terms.budget_cap);
+        if let Some(t) = &title {
+            required(t, "title")?;
+        }
+        if let Some(c) = &industry_chain {
+            required(c, "industry_chain")?;
+        }
+        if let Some(t) = &targets {
+            check_targets(t)?;
+        }
+        if let Some(c) = budget_cap {
+            check_cap(c, programme)?;
+        }
+        let mut closes_on = cmd.closes_on.unwrap_or(terms.closes_on);
+        let material = targets.is_some() || budget_cap.is_some();
+        if published {
+            if closes_on < terms.closes_on {
+                return Err(ChallengeError::WindowShortened);
+            }
+            if material {
+                // domain.md: a change to targets or cap pushes the window's end out ≥ 7 days.
+                let min_closes_on = terms.closes_on + TimeDelta::days(AMENDMENT_EXTENSION_DAYS);
+                match cmd.closes_on {
+                    Some(asked) if asked < min_closes_on => {
+                        return Err(ChallengeError::AmendmentWindowTooShort { min_closes_on })
+                    }
+                    Some(_) => {}
+                    None => closes_on = min_closes_on,
+                }
+            }
+        }
+        if closes_on <= terms.opens_on {
+            return Err(ChallengeError::WindowInverted);
+        }
+        let days = (closes_on - terms.opens_on).num_days();
+        if days < programme.min_window_days {
+            return Err(ChallengeError::WindowTooShort {
+                min_days: programme.min_window_days,
+                days,
+            });
+        }
+        let completion_deadline = cmd.completion_deadline.unwrap_or(terms.completion_deadline);
+        if completion_deadline <= closes_on {
+            return Err(ChallengeError::CompletionBeforeWindowEnd);
+        }
+        let amendment = ChallengeAmendment {
+            reason: cmd.reason,
+            title,
+            industry_chain,
+            targets,
+            budget_cap,
+            closes_on: Some(closes_on).filter(|c| c != &terms.closes_on),
+            completion_deadline: Some(completion_deadline)
+                .filter(|d| d != &terms.completion_deadline),
+        };
+        let nothing = amendment.title.is_none()
+            && amendment.industry_chain.is_none()
+            && amendment.targets.is_none()
+            && amendment.budget_cap.is_none()
+            && amendment.closes_on.is_none()
+            && amendment.completion_deadline.is_none();
+        if nothing {
+            return Err(ChallengeError::NothingToAmend);
+        }
+        Ok(ChallengeEvent::ChallengeAmended(amendment))
+    }
+
+    fn close(&self, services: &ChallengeServices) -> Result<ChallengeEvent, ChallengeError> {
+        if self.status != ChallengeStatus::Published {
+            return Err(self.refuse("close"));
+        }
+        let terms = self.terms()?;
+        let today = services.clock.today();
+        // domain.md: the last day of the window is inclusive; close only once it has passed.
+        if today <= terms.closes_on {
+            return Err(ChallengeError::WindowStillOpen {
+                closes_on: terms.closes_on,
+            });
+        }
+        Ok(ChallengeEvent::ApplicationsClosed { closed_on: today })
+    }
+
+    fn cancel(&self, reason: String) -> Result<ChallengeEvent, ChallengeError> {
+        match self.status {
+            // domain.md: cancellation (撤榜/流榜) is allowed from Draft, Published or Closed.
+            ChallengeStatus::Draft | ChallengeStatus::Published | ChallengeStatus::Closed => {}
+            _ => return Err(self.refuse("cancel")),
+        }
+        required(&reason, "reason")?;
+        Ok(ChallengeEvent::ChallengeCancelled { reason })
+    }
+}
+
+impl Aggregate for Challenge {
+    const TYPE: &'static str = "challenge";
+    type Command = ChallengeCommand;
+    type Event = ChallengeEvent;
+    type Error = ChallengeError;
+    type Services = ChallengeServices;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        let event = match command {
+            ChallengeCommand::Draft(cmd) => self.draft(cmd, services)?,
+            ChallengeCommand::Publish => self.publish(services)?,
+            ChallengeCommand::Amend(cmd) => self.amend(cmd, services)?,
+            ChallengeCommand::Close => self.close(services)?,
+            ChallengeCommand::Cancel { reason } => self.cancel(reason)?,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            ChallengeEvent::ChallengeDrafted {
+                programme,
+                title,
+                demand_owner,
+                industry_chain,
+                targets,
+                budget_cap,
+                mode,
+                opens_on,
+                closes_on,
+                completion_deadline,
+            } => {
+                self.status = ChallengeStatus::Draft;
+                self.terms = Some(ChallengeTerms {
+                    programme,
+                    title,
+                    demand_owner,
+                    industry_chain,
+                    targets,
+                    budget_cap,
+                    mode,
+                    opens_on,
+                    closes_on,
+                    completion_deadline,
+                });
+            }
+            ChallengeEvent::ChallengePublished { published_on } => {
+                self.status = ChallengeStatus::Published;
+                self.published_on = Some(published_on);
+            }
+            ChallengeEvent::ChallengeAmended(a) => {
+                if let Some(terms) = self.terms.as_mut() {
+                    a.apply_to(terms);
+                }
+                self.amendment_reasons.push(a.reason);
+            }
+            ChallengeEvent::ApplicationsClosed { .. } => self.status = ChallengeStatus::Closed,
+            ChallengeEvent::ChallengeCancelled { reason } => {
+                self.status = ChallengeStatus::Cancelled;
+                self.cancel_reason = Some(reason);
+            }
+        }
+    }
+}
+
+impl ChallengeAmendment {
+    /// Writes the changed fields onto `terms`.
+    pub fn apply_to(&self, terms: &mut ChallengeTerms) {
+        if let Some(v) = &self.title {
+            terms.title = v.clone();
+        }
+        if let Some(v) = &self.industry_chain {
+            terms.industry_chain = v.clone();
+        }
+        if let Some(v) = &self.targets {
+            terms.targets = v.clone();
+        }
+        if let Some(v) = self.budget_cap {
+            terms.budget_cap = v;
+        }
+        if let Some(v) = self.closes_on {
+            terms.closes_on = v;
+        }
+        if let Some(v) = self.completion_deadline {
+            terms.completion_deadline = v;
+        }
+    }
+}
