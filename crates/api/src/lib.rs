@@ -1,1 +1,64 @@
-pub fn x(){}
+//! The HTTP face of grantledger: an axum router over the store, with bearer-token auth and
+//! `application/problem+json` errors. Handlers only extract, authorise, translate a DTO into a
+//! command and map the result; rules live in the aggregates.
+
+mod auth;
+mod config;
+mod error;
+mod execute;
+mod extract;
+mod routes;
+mod state;
+
+pub use auth::{mint_token, Claims};
+pub use config::{resolve_secret, Config, ConfigError};
+pub use error::ApiError;
+pub use routes::{route_table, router};
+pub use state::AppState;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+/// A bound, not yet serving, application (tests read its port before serving).
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects the store, runs migrations and binds `config.addr`.
+    pub async fn build(config: Config) -> Result<Application, ConfigError> {
+        let state = AppState::from_config(&config).await?;
+        Self::with_state(&config.addr, state).await
+    }
+
+    /// Binds `addr` for an already assembled state.
+    pub async fn with_state(addr: &str, state: AppState) -> Result<Application, ConfigError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ConfigError::Bind(addr.to_string(), e))?;
+        Ok(Application { listener, state })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn serve<F>(self, shutdown: F) -> std::io::Result<()>
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let app = router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

@@ -53,7 +53,8 @@ pub struct ChallengeTerms {
     pub industry_chain: String,
     /// Technical targets.
     pub targets: Vec<Target>,
-    /// Cap per award.
+    /// Cap per award (`budget_cap_fen` on the wire).
+    #[serde(rename = "budget_cap_fen")]
     pub budget_cap: Money,
     /// Award mode.
     pub mode: AwardMode,

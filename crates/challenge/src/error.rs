@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use kernel::ErrorKind;
+use kernel::{DomainError, ErrorKind};
 
 /// Why a challenge command was refused. Each variant names the broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,9 +82,8 @@ pub enum ChallengeError {
     NothingToAmend,
 }
 
-impl ChallengeError {
-    /// Stable snake_case code for clients.
-    pub fn code(&self) -> &'static str {
+impl DomainError for ChallengeError {
+    fn code(&self) -> &'static str {
         match self {
             ChallengeError::InvalidTransition { .. } => "invalid_transition",
             ChallengeError::UnknownProgramme(_) => "unknown_programme",
@@ -104,8 +103,7 @@ impl ChallengeError {
         }
     }
 
-    /// The class of refusal.
-    pub fn kind(&self) -> ErrorKind {
+    fn kind(&self) -> ErrorKind {
         ErrorKind::Invalid
     }
 }

@@ -272,7 +272,9 @@ fn closing_a_draft_is_refused() {
 fn cancelling_needs_a_reason() {
     in_window()
         .given(vec![drafted()])
-        .when(ChallengeCommand::Cancel { reason: "  ".into() })
+        .when(ChallengeCommand::Cancel {
+            reason: "  ".into(),
+        })
         .then_expect_error(ChallengeError::Required("reason"));
 }
 

@@ -99,7 +99,9 @@ mod tests {
 
     #[test]
     fn today_is_the_shanghai_date() {
-        let at = DateTime::parse_from_rfc3339("2027-02-26T16:30:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2027-02-26T16:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let clock = FixedClock::new(at);
         assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2027, 2, 27).unwrap());
         assert!(clock.is_pinned());

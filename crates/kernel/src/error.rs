@@ -12,3 +12,11 @@ pub enum ErrorKind {
     /// The actor may not do this (HTTP 403).
     Forbidden,
 }
+
+/// What every aggregate's error enum tells the outside world about a refusal.
+pub trait DomainError: std::error::Error {
+    /// A stable snake_case code clients can branch on.
+    fn code(&self) -> &'static str;
+    /// The class of refusal.
+    fn kind(&self) -> ErrorKind;
+}

@@ -16,6 +16,6 @@ pub mod policy;
 
 pub use actor::{Actor, Role};
 pub use clock::{shanghai_date, Clock, FixedClock, IdGen, RandomIds, SequentialIds, SystemClock};
-pub use error::ErrorKind;
+pub use error::{DomainError, ErrorKind};
 pub use money::{Money, MoneyError};
 pub use org::{OrgCode, OrgCodeError, OrgKind};

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Arithmetic is checked: an overflow is an error, never a wrap. Serialised as a bare integer
 /// of fen, so that JSON fields ending in `_fen` carry it unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -43,12 +45,18 @@ impl Money {
 
     /// `self + other`, or an error on overflow.
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        self.0.checked_add(other.0).map(Money).ok_or(MoneyError::Overflow)
+        self.0
+            .checked_add(other.0)
+            .map(Money)
+            .ok_or(MoneyError::Overflow)
     }
 
     /// `self - other`, or an error on overflow.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
-        self.0.checked_sub(other.0).map(Money).ok_or(MoneyError::Overflow)
+        self.0
+            .checked_sub(other.0)
+            .map(Money)
+            .ok_or(MoneyError::Overflow)
     }
 
     /// Sums amounts, failing on overflow.
@@ -129,7 +137,10 @@ mod tests {
 
     #[test]
     fn yuan_round_trips_through_text() {
-        assert_eq!(Money::parse_yuan("3,000,000").unwrap(), Money::from_wan_yuan(300));
+        assert_eq!(
+            Money::parse_yuan("3,000,000").unwrap(),
+            Money::from_wan_yuan(300)
+        );
         assert_eq!(Money::parse_yuan("¥12.3").unwrap().fen(), 1230);
         assert_eq!(Money::parse_yuan("-0.05").unwrap().fen(), -5);
         assert_eq!(Money::from_fen(300_000_001).to_yuan_string(), "3000000.01");
@@ -146,7 +157,10 @@ mod tests {
     #[test]
     fn overflow_is_an_error_not_a_wrap() {
         let max = Money::from_fen(i64::MAX);
-        assert_eq!(max.checked_add(Money::from_fen(1)), Err(MoneyError::Overflow));
+        assert_eq!(
+            max.checked_add(Money::from_fen(1)),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(
             Money::checked_sum([Money::from_fen(1), Money::from_fen(2)]),
             Ok(Money::from_fen(3))

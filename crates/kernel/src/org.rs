@@ -6,7 +6,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// The 31 characters of the GB 32100-2015 code set; I, O, Z, S and V are never used.
 const CODE_SET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights `3^(i-1) mod 31` for positions 1..=17.
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 /// Registration-authority codes (position 1) of the standard and its 2016 amendment.
 const AUTHORITIES: &str = "123456789ANY";
 
@@ -161,11 +163,17 @@ mod tests {
         assert!(OrgCode::parse("91350100M000100Y43").is_ok());
         assert_eq!(
             OrgCode::parse("91350100M000100Y4Z"),
-            Err(OrgCodeError::Charset { position: 18, ch: 'Z' })
+            Err(OrgCodeError::Charset {
+                position: 18,
+                ch: 'Z'
+            })
         );
         assert_eq!(
             OrgCode::parse("91350100M000100Y44"),
-            Err(OrgCodeError::CheckDigit { expected: '3', found: '4' })
+            Err(OrgCodeError::CheckDigit {
+                expected: '3',
+                found: '4'
+            })
         );
     }
 
@@ -200,16 +208,34 @@ mod tests {
     #[test]
     fn length_charset_and_authority_are_checked() {
         assert_eq!(OrgCode::parse("9132058").unwrap_err().code(), "uscc.length");
-        assert_eq!(OrgCode::parse("91320583MA1KC0010I").unwrap_err().code(), "uscc.charset");
-        assert_eq!(OrgCode::parse("913A0583MA1KC00109").unwrap_err().code(), "uscc.charset");
-        assert_eq!(OrgCode::parse("B1320583MA1KC00109").unwrap_err().code(), "uscc.authority");
+        assert_eq!(
+            OrgCode::parse("91320583MA1KC0010I").unwrap_err().code(),
+            "uscc.charset"
+        );
+        assert_eq!(
+            OrgCode::parse("913A0583MA1KC00109").unwrap_err().code(),
+            "uscc.charset"
+        );
+        assert_eq!(
+            OrgCode::parse("B1320583MA1KC00109").unwrap_err().code(),
+            "uscc.authority"
+        );
     }
 
     #[test]
     fn kind_comes_from_the_first_two_characters() {
-        assert_eq!(OrgCode::parse("91320583MA1KC00109").unwrap().kind(), OrgKind::Enterprise);
-        assert_eq!(OrgCode::parse("123200004660000105").unwrap().kind(), OrgKind::PublicInstitution);
-        assert_eq!(OrgCode::parse("52320583MJ00000345").unwrap().kind(), OrgKind::PrivateNonEnterprise);
+        assert_eq!(
+            OrgCode::parse("91320583MA1KC00109").unwrap().kind(),
+            OrgKind::Enterprise
+        );
+        assert_eq!(
+            OrgCode::parse("123200004660000105").unwrap().kind(),
+            OrgKind::PublicInstitution
+        );
+        assert_eq!(
+            OrgCode::parse("52320583MJ00000345").unwrap().kind(),
+            OrgKind::PrivateNonEnterprise
+        );
     }
 
     #[test]

@@ -1,1 +1,16 @@
-pub fn x(){}
+//! Read models (views) folded from events, with no I/O.
+//!
+//! Each view implements [`cqrs_es::View`] for its aggregate. The store drives views through the
+//! object-safe [`Projector`] port, which works on serialized events and JSON rows so that the
+//! store can fold them inside the transaction that appends the events.
+
+mod challenge_view;
+mod list;
+mod projector;
+
+pub use challenge_view::ChallengeView;
+pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
+pub use projector::{
+    all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
+    ViewProjector, ViewRow,
+};

@@ -1,1 +1,20 @@
-pub fn x(){}
+//! The only crate that touches a database.
+//!
+//! - [`Db`]: a PostgreSQL or SQLite pool chosen from `DATABASE_URL`, with embedded migrations.
+//! - [`LedgerRepository`]: cqrs-es's repository over postgres-es or sqlite-es whose `persist`
+//!   appends events, seals them into a per-stream hash chain and folds them into every view in
+//!   one transaction.
+//! - [`Store`]: builds the per-aggregate [`Cqrs`] frameworks and answers view and audit reads.
+//! - [`chain`]: the canonical encoding and verification of the hash chain.
+
+pub mod chain;
+mod db;
+mod error;
+mod repository;
+mod store;
+mod tx;
+
+pub use db::{Backend, Db};
+pub use error::StoreError;
+pub use repository::LedgerRepository;
+pub use store::{AccessEntry, Cqrs, Store, StreamId};

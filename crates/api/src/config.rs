@@ -1,0 +1,173 @@
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use store::StoreError;
+
+/// Where grantledger keeps its data when `DATABASE_URL` is unset.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://grantledger.db";
+/// Where `serve` listens when `--addr` is not given.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// Largest request body accepted (413 above).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Everything the server reads from its environment, read once in `main`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub addr: String,
+    /// `GRANTLEDGER_JWT_SECRET`, if set.
+    pub jwt_secret: Option<String>,
+    /// `GRANTLEDGER_FAKE_NOW`: a pinned clock for demos, training and black-box tests.
+    pub fake_now: Option<DateTime<Utc>>,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+}
+
+/// Why the server could not be configured or started.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `GRANTLEDGER_FAKE_NOW` is not RFC 3339.
+    #[error("GRANTLEDGER_FAKE_NOW must be an RFC 3339 instant, got {0:?}")]
+    FakeNow(String),
+    /// PostgreSQL needs a configured secret.
+    #[error("GRANTLEDGER_JWT_SECRET must be set when DATABASE_URL is PostgreSQL")]
+    SecretRequired,
+    /// The secret is too short to sign with.
+    #[error("GRANTLEDGER_JWT_SECRET must be at least 32 bytes")]
+    SecretTooShort,
+    /// The secret file could not be read or written.
+    #[error("secret file {0}: {1}")]
+    SecretFile(PathBuf, std::io::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The address could not be bound.
+    #[error("cannot bind {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let fake_now = match var("GRANTLEDGER_FAKE_NOW") {
+            Some(text) => Some(
+                DateTime::parse_from_rfc3339(text.trim())
+                    .map_err(|_| ConfigError::FakeNow(text.clone()))?
+                    .with_timezone(&Utc),
+            ),
+            None => None,
+        };
+        Ok(Config {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            addr: var("GRANTLEDGER_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_string()),
+            jwt_secret: var("GRANTLEDGER_JWT_SECRET"),
+            fake_now,
+            body_limit: DEFAULT_BODY_LIMIT,
+        })
+    }
+}
+
+/// The SQLite file a `sqlite://` URL names, when it names a file.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(PathBuf::from(path))
+    }
+}
+
+/// The signing secret: the configured one, or on the embedded default a generated one kept
+/// (mode 0600) beside the SQLite file as `<file>.secret`, where `token` finds it too.
+pub fn resolve_secret(
+    config: &Config,
+    generate: impl Fn() -> String,
+) -> Result<String, ConfigError> {
+    if let Some(secret) = &config.jwt_secret {
+        if secret.len() < 32 {
+            return Err(ConfigError::SecretTooShort);
+        }
+        return Ok(secret.clone());
+    }
+    let Some(file) = sqlite_file(&config.database_url) else {
+        return if config.database_url.starts_with("sqlite:") {
+            Ok(generate())
+        } else {
+            Err(ConfigError::SecretRequired)
+        };
+    };
+    let path = secret_path(&file);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => Ok(text.trim().to_string()),
+        Ok(_) => Err(ConfigError::SecretTooShort),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = generate();
+            write_private(&path, &secret).map_err(|e| ConfigError::SecretFile(path.clone(), e))?;
+            Ok(secret)
+        }
+        Err(e) => Err(ConfigError::SecretFile(path, e)),
+    }
+}
+
+fn secret_path(db_file: &Path) -> PathBuf {
+    let mut name = db_file.as_os_str().to_owned();
+    name.push(".secret");
+    PathBuf::from(name)
+}
+
+fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = options.open(path)?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://grantledger.db"),
+            Some("grantledger.db".into())
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
+            Some("/tmp/x.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x"), None);
+    }
+
+    #[test]
+    fn postgres_without_a_secret_is_refused() {
+        let config = Config {
+            database_url: "postgres://postgres@127.0.0.1/x".into(),
+            addr: DEFAULT_ADDR.into(),
+            jwt_secret: None,
+            fake_now: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+        };
+        assert!(matches!(
+            resolve_secret(&config, || "x".repeat(40)),
+            Err(ConfigError::SecretRequired)
+        ));
+    }
+}

@@ -1,0 +1,97 @@
+use std::sync::Arc;
+
+use challenge::{Challenge, ChallengeServices};
+use kernel::policy::Catalogue;
+use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
+use store::{Cqrs, Db, Store};
+
+use crate::{resolve_secret, Config, ConfigError};
+
+/// Everything a handler needs; cheap to clone. The process keeps no other state, so several
+/// servers can share one PostgreSQL.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    challenges: Cqrs<Challenge>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    secret: String,
+    body_limit: usize,
+}
+
+impl AppState {
+    /// Assembles the state over an opened store.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+        secret: String,
+        body_limit: usize,
+    ) -> AppState {
+        let programmes = Arc::new(Catalogue::kunshan());
+        let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                challenges,
+                clock,
+                ids,
+                secret,
+                body_limit,
+            }),
+        }
+    }
+
+    /// Connects `config.database_url`, migrates, and assembles the state.
+    pub async fn from_config(config: &Config) -> Result<AppState, ConfigError> {
+        let ids: Arc<dyn IdGen> = Arc::new(RandomIds);
+        let secret = resolve_secret(config, || {
+            format!("{}{}", ids.new_id().simple(), ids.new_id().simple())
+        })?;
+        let clock: Arc<dyn Clock> = match config.fake_now {
+            Some(at) => {
+                tracing::warn!(%at, "GRANTLEDGER_FAKE_NOW is set: the clock is pinned; never use this in production");
+                Arc::new(FixedClock::new(at))
+            }
+            None => Arc::new(SystemClock),
+        };
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let store = Store::new(db, projections::all_projectors());
+        Ok(AppState::new(store, clock, ids, secret, config.body_limit))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The challenge command side.
+    pub fn challenges(&self) -> &Cqrs<Challenge> {
+        &self.inner.challenges
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    /// The id source.
+    pub fn ids(&self) -> &dyn IdGen {
+        self.inner.ids.as_ref()
+    }
+
+    /// The token signing secret.
+    pub fn jwt_secret(&self) -> &str {
+        &self.inner.secret
+    }
+
+    /// Largest accepted body.
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+}

@@ -1,0 +1,123 @@
+use challenge::{Challenge, ChallengeEvent, ChallengeStatus, ChallengeTerms};
+use chrono::NaiveDate;
+use cqrs_es::{EventEnvelope, View};
+use serde::{Deserialize, Serialize};
+
+use crate::{Indexed, ViewIndex};
+
+/// An amendment as a reader sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmendmentEntry {
+    /// The stream sequence of the amendment.
+    pub version: usize,
+    /// Why.
+    pub reason: String,
+    /// When it was recorded.
+    pub recorded_at: Option<String>,
+}
+
+/// A call as the API shows it (the `Challenge` schema).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ChallengeView {
+    /// Stream id.
+    pub id: String,
+    /// Last stream sequence.
+    pub version: usize,
+    /// `draft`, `published`, `closed` or `cancelled`.
+    pub status: String,
+    /// Terms; absent only before the first event.
+    #[serde(flatten)]
+    pub terms: Option<ChallengeTerms>,
+    /// Publication date.
+    pub published_on: Option<NaiveDate>,
+    /// Date applications were closed.
+    pub closed_on: Option<NaiveDate>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    /// Amendments in order.
+    pub amendments: Vec<AmendmentEntry>,
+    /// When the draft was recorded.
+    pub created_at: String,
+    /// When the last event was recorded.
+    pub updated_at: String,
+}
+
+impl ChallengeView {
+    /// The view's name in the store.
+    pub const NAME: &'static str = "challenge";
+}
+
+impl View<Challenge> for ChallengeView {
+    fn update(&mut self, event: &EventEnvelope<Challenge>) {
+        let recorded_at = event
+            .metadata
+            .get("recorded_at")
+            .cloned()
+            .unwrap_or_default();
+        self.id.clone_from(&event.aggregate_id);
+        self.version = event.sequence;
+        self.updated_at.clone_from(&recorded_at);
+        match &event.payload {
+            ChallengeEvent::ChallengeDrafted {
+                programme,
+                title,
+                demand_owner,
+                industry_chain,
+                targets,
+                budget_cap,
+                mode,
+                opens_on,
+                closes_on,
+                completion_deadline,
+            } => {
+                self.status = ChallengeStatus::Draft.as_str().into();
+                self.created_at = recorded_at;
+                self.terms = Some(ChallengeTerms {
+                    programme: programme.clone(),
+                    title: title.clone(),
+                    demand_owner: demand_owner.clone(),
+                    industry_chain: industry_chain.clone(),
+                    targets: targets.clone(),
+                    budget_cap: *budget_cap,
+                    mode: *mode,
+                    opens_on: *opens_on,
+                    closes_on: *closes_on,
+                    completion_deadline: *completion_deadline,
+                });
+            }
+            ChallengeEvent::ChallengePublished { published_on } => {
+                self.status = ChallengeStatus::Published.as_str().into();
+                self.published_on = Some(*published_on);
+            }
+            ChallengeEvent::ChallengeAmended(a) => {
+                if let Some(t) = self.terms.as_mut() {
+                    a.apply_to(t);
+                }
+                self.amendments.push(AmendmentEntry {
+                    version: event.sequence,
+                    reason: a.reason.clone(),
+                    recorded_at: Some(recorded_at),
+                });
+            }
+            ChallengeEvent::ApplicationsClosed { closed_on } => {
+                self.status = ChallengeStatus::Closed.as_str().into();
+                self.closed_on = Some(*closed_on);
+            }
+            ChallengeEvent::ChallengeCancelled { reason } => {
+                self.status = ChallengeStatus::Cancelled.as_str().into();
+                self.cancel_reason = Some(reason.clone());
+            }
+        }
+    }
+}
+
+impl Indexed for ChallengeView {
+    fn index(&self) -> ViewIndex {
+        ViewIndex {
+            status: Some(self.status.clone()),
+            owner: self.terms.as_ref().map(|t| t.demand_owner.to_string()),
+            parent: self.terms.as_ref().map(|t| t.programme.clone()),
+            sort_key: self.created_at.clone(),
+        }
+    }
+}

@@ -1,0 +1,425 @@
+use std::sync::Arc;
+
+use cqrs_es::persist::{PersistedEventStore, SerializedEvent};
+use cqrs_es::{Aggregate, CqrsFramework};
+use projections::{Cursor, ListQuery, Page, Projector};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::chain::{self, Verdict};
+use crate::tx::{fold_into_views, sqlite_sql};
+use crate::{Db, LedgerRepository, StoreError};
+
+/// The command side of one aggregate type: cqrs-es over the ledger repository.
+pub type Cqrs<A> = CqrsFramework<A, PersistedEventStore<LedgerRepository, A>>;
+
+/// A stream's address: its aggregate type and id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct StreamId {
+    /// Aggregate type, e.g. `challenge`.
+    pub aggregate_type: String,
+    /// Aggregate id.
+    pub aggregate_id: String,
+}
+
+/// One line of the audit access log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessEntry {
+    /// Position in the log.
+    pub id: i64,
+    /// When (RFC 3339).
+    pub accessed_at: String,
+    /// Who.
+    pub actor_sub: String,
+    /// With which roles.
+    pub actor_roles: String,
+    /// The request id.
+    pub request_id: String,
+    /// What kind of read.
+    pub action: String,
+    /// What was read.
+    pub target: String,
+}
+
+/// The database with grantledger's views and repositories on top.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    projectors: Arc<[Arc<dyn Projector>]>,
+}
+
+const EVENT_COLUMNS: &str =
+    "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
+
+fn event_from_parts(
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: i64,
+    event_type: String,
+    event_version: String,
+    payload: Value,
+    metadata: Value,
+) -> SerializedEvent {
+    SerializedEvent::new(
+        aggregate_id,
+        sequence.max(0) as usize,
+        aggregate_type,
+        event_type,
+        event_version,
+        payload,
+        metadata,
+    )
+}
+
+fn pg_event(row: &sqlx::postgres::PgRow) -> Result<SerializedEvent, StoreError> {
+    Ok(event_from_parts(
+        row.try_get("aggregate_type")?,
+        row.try_get("aggregate_id")?,
+        row.try_get("sequence")?,
+        row.try_get("event_type")?,
+        row.try_get("event_version")?,
+        row.try_get("payload")?,
+        row.try_get("metadata")?,
+    ))
+}
+
+fn sqlite_event(row: &sqlx::sqlite::SqliteRow) -> Result<SerializedEvent, StoreError> {
+    let payload: String = row.try_get("payload")?;
+    let metadata: String = row.try_get("metadata")?;
+    Ok(event_from_parts(
+        row.try_get("aggregate_type")?,
+        row.try_get("aggregate_id")?,
+        row.try_get("sequence")?,
+        row.try_get("event_type")?,
+        row.try_get("event_version")?,
+        serde_json::from_str(&payload)?,
+        serde_json::from_str(&metadata)?,
+    ))
+}
+
+impl Store {
+    /// A store over `db` keeping `projectors` inline.
+    pub fn new(db: Db, projectors: Vec<Arc<dyn Projector>>) -> Store {
+        Store {
+            db,
+            projectors: projectors.into(),
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The repository cqrs-es persists through.
+    pub fn repository(&self) -> LedgerRepository {
+        LedgerRepository::new(self.db.clone(), self.projectors.clone())
+    }
+
+    /// The command side for aggregate `A`, with its services.
+    pub fn cqrs<A: Aggregate>(&self, services: A::Services) -> Cqrs<A> {
+        CqrsFramework::new(
+            PersistedEventStore::new_event_store(self.repository()),
+            vec![],
+            services,
+        )
+    }
+
+    /// A view row's document.
+    pub async fn view(&self, name: &str, id: &str) -> Result<Option<Value>, StoreError> {
+        const SQL: &str = "SELECT payload FROM views WHERE view_name = $1 AND view_id = $2";
+        match &self.db {
+            Db::Postgres(pool) => {
+                let row: Option<(Value,)> = sqlx::query_as(SQL)
+                    .bind(name)
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+                Ok(row.map(|r| r.0))
+            }
+            Db::Sqlite(pool) => {
+                let row: Option<(String,)> = sqlx::query_as(&sqlite_sql(SQL))
+                    .bind(name)
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+                Ok(match row {
+                    Some((text,)) => Some(serde_json::from_str(&text)?),
+                    None => None,
+                })
+            }
+        }
+    }
+
+    /// One page of a view's rows, in `sort_key` order.
+    pub async fn list(&self, name: &str, query: &ListQuery) -> Result<Page<Value>, StoreError> {
+        let mut sql =
+            String::from("SELECT view_id, sort_key, payload FROM views WHERE view_name = $1");
+        let mut args: Vec<String> = vec![name.to_string()];
+        let mut filter = |column: &str, value: &Option<String>, args: &mut Vec<String>| {
+            if let Some(v) = value {
+                args.push(v.clone());
+                sql.push_str(&format!(" AND {column} = ${}", args.len()));
+            }
+        };
+        filter("status", &query.status, &mut args);
+        filter("owner", &query.owner, &mut args);
+        filter("parent", &query.parent, &mut args);
+        if let Some(v) = &query.exclude_status {
+            args.push(v.clone());
+            sql.push_str(&format!(
+                " AND (status IS NULL OR status <> ${})",
+                args.len()
+            ));
+        }
+        if let Some(after) = &query.after {
+            args.push(after.sort_key.clone());
+            args.push(after.id.clone());
+            sql.push_str(&format!(
+                " AND (sort_key > ${0} OR (sort_key = ${0} AND view_id > ${1}))",
+                args.len() - 1,
+                args.len()
+            ));
+        }
+        let limit = query.limit.clamp(1, projections::MAX_PAGE);
+        sql.push_str(&format!(" ORDER BY sort_key, view_id LIMIT {}", limit + 1));
+        let mut rows: Vec<(String, String, Value)> = match &self.db {
+            Db::Postgres(pool) => {
+                let mut q = sqlx::query_as::<_, (String, String, Value)>(&sql);
+                for a in &args {
+                    q = q.bind(a);
+                }
+                q.fetch_all(pool).await?
+            }
+            Db::Sqlite(pool) => {
+                let sql = sqlite_sql(&sql);
+                let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+                for a in &args {
+                    q = q.bind(a);
+                }
+                let raw = q.fetch_all(pool).await?;
+                let mut out = Vec::with_capacity(raw.len());
+                for (id, key, text) in raw {
+                    out.push((id, key, serde_json::from_str(&text)?));
+                }
+                out
+            }
+        };
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|(id, key, _)| {
+                Cursor {
+                    sort_key: key.clone(),
+                    id: id.clone(),
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.into_iter().map(|(_, _, v)| v).collect(),
+            next_cursor,
+        })
+    }
+
+    /// The last sequence of a stream, `None` when it has no events.
+    pub async fn stream_version(&self, kind: &str, id: &str) -> Result<Option<u64>, StoreError> {
+        const SQL: &str =
+            "SELECT MAX(sequence) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2";
+        let max: Option<i64> = match &self.db {
+            Db::Postgres(pool) => {
+                sqlx::query_scalar(SQL)
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Db::Sqlite(pool) => {
+                sqlx::query_scalar(&sqlite_sql(SQL))
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
+        Ok(max.map(|m| m.max(0) as u64))
+    }
+
+    /// Events of one stream with `sequence > after`, at most `limit` (all when `None`).
+    pub async fn events(
+        &self,
+        kind: &str,
+        id: &str,
+        after: u64,
+        limit: Option<u32>,
+    ) -> Result<Vec<SerializedEvent>, StoreError> {
+        let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence{limit}"
+        );
+        match &self.db {
+            Db::Postgres(pool) => {
+                let rows = sqlx::query(&sql)
+                    .bind(kind)
+                    .bind(id)
+                    .bind(after as i64)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(pg_event).collect()
+            }
+            Db::Sqlite(pool) => {
+                let rows = sqlx::query(&sqlite_sql(&sql))
+                    .bind(kind)
+                    .bind(id)
+                    .bind(after as i64)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(sqlite_event).collect()
+            }
+        }
+    }
+
+    /// Every stream that has events, in (type, id) order.
+    pub async fn streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        const SQL: &str = "SELECT DISTINCT aggregate_type, aggregate_id FROM events ORDER BY aggregate_type, aggregate_id";
+        let rows: Vec<(String, String)> = match &self.db {
+            Db::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Db::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(aggregate_type, aggregate_id)| StreamId {
+                aggregate_type,
+                aggregate_id,
+            })
+            .collect())
+    }
+
+    /// Checks one stream's hash chain.
+    pub async fn verify_stream(&self, kind: &str, id: &str) -> Result<Verdict, StoreError> {
+        Ok(chain::verify(&self.events(kind, id, 0, None).await?))
+    }
+
+    /// Drops every view row and folds all events again, in commit order, in one transaction.
+    pub async fn rebuild_projections(&self) -> Result<usize, StoreError> {
+        match &self.db {
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM views").execute(&mut *tx).await?;
+                let rows = sqlx::query(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events ORDER BY position"
+                ))
+                .fetch_all(&mut *tx)
+                .await?;
+                let events = rows.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
+                fold_into_views(&mut tx, &self.projectors, &events).await?;
+                tx.commit().await?;
+                Ok(events.len())
+            }
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query("DELETE FROM views").execute(&mut *tx).await?;
+                let rows = sqlx::query(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid"
+                ))
+                .fetch_all(&mut *tx)
+                .await?;
+                let events = rows
+                    .iter()
+                    .map(sqlite_event)
+                    .collect::<Result<Vec<_>, _>>()?;
+                fold_into_views(&mut tx, &self.projectors, &events).await?;
+                tx.commit().await?;
+                Ok(events.len())
+            }
+        }
+    }
+
+    /// Every view row as `(view_name, view_id, version, payload)`, for comparisons.
+    pub async fn dump_views(&self) -> Result<Vec<(String, String, i64, Value)>, StoreError> {
+        const SQL: &str =
+            "SELECT view_name, view_id, version, payload FROM views ORDER BY view_name, view_id";
+        match &self.db {
+            Db::Postgres(pool) => Ok(sqlx::query_as(SQL).fetch_all(pool).await?),
+            Db::Sqlite(pool) => {
+                let rows: Vec<(String, String, i64, String)> =
+                    sqlx::query_as(SQL).fetch_all(pool).await?;
+                rows.into_iter()
+                    .map(|(n, i, v, p)| Ok((n, i, v, serde_json::from_str(&p)?)))
+                    .collect()
+            }
+        }
+    }
+
+    /// Appends a line to the audit access log.
+    pub async fn log_access(
+        &self,
+        accessed_at: &str,
+        actor_sub: &str,
+        actor_roles: &str,
+        request_id: &str,
+        action: &str,
+        target: &str,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO audit_access_log (accessed_at, actor_sub, actor_roles, request_id, action, target) VALUES ($1, $2, $3, $4, $5, $6)";
+        let args = [
+            accessed_at,
+            actor_sub,
+            actor_roles,
+            request_id,
+            action,
+            target,
+        ];
+        match &self.db {
+            Db::Postgres(pool) => {
+                let mut q = sqlx::query(SQL);
+                for a in args {
+                    q = q.bind(a);
+                }
+                q.execute(pool).await?;
+            }
+            Db::Sqlite(pool) => {
+                let sql = sqlite_sql(SQL);
+                let mut q = sqlx::query(&sql);
+                for a in args {
+                    q = q.bind(a);
+                }
+                q.execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The access log after position `after`, oldest first, at most `limit` lines.
+    pub async fn access_log(&self, after: i64, limit: u32) -> Result<Vec<AccessEntry>, StoreError> {
+        let sql = format!("SELECT id, accessed_at, actor_sub, actor_roles, request_id, action, target FROM audit_access_log WHERE id > $1 ORDER BY id LIMIT {limit}");
+        type Line = (i64, String, String, String, String, String, String);
+        let rows: Vec<Line> = match &self.db {
+            Db::Postgres(pool) => sqlx::query_as(&sql).bind(after).fetch_all(pool).await?,
+            Db::Sqlite(pool) => {
+                sqlx::query_as(&sqlite_sql(&sql))
+                    .bind(after)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, accessed_at, actor_sub, actor_roles, request_id, action, target)| {
+                    AccessEntry {
+                        id,
+                        accessed_at,
+                        actor_sub,
+                        actor_roles,
+                        request_id,
+                        action,
+                        target,
+                    }
+                },
+            )
+            .collect())
+    }
+}
