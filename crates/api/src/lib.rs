@@ -7,6 +7,7 @@ mod config;
 mod error;
 mod execute;
 mod extract;
+mod integrity;
 mod routes;
 mod state;
 

@@ -10,6 +10,7 @@
 mod actor;
 mod clock;
 mod error;
+mod integrity;
 mod money;
 mod org;
 pub mod policy;
@@ -17,5 +18,6 @@ pub mod policy;
 pub use actor::{Actor, Role};
 pub use clock::{shanghai_date, Clock, FixedClock, IdGen, RandomIds, SequentialIds, SystemClock};
 pub use error::{DomainError, ErrorKind};
+pub use integrity::{first_bar, ActiveBar};
 pub use money::{Money, MoneyError};
 pub use org::{OrgCode, OrgCodeError, OrgKind};
