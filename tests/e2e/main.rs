@@ -1,1 +1,8 @@
+//! End-to-end tests over HTTP: the real application on a random port, against a fresh SQLite
+//! file and a fresh PostgreSQL database, every scenario on both.
 
+#[macro_use]
+mod helpers;
+
+mod challenges;
+mod openapi;

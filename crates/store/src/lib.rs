@@ -12,6 +12,7 @@ mod db;
 mod error;
 mod repository;
 mod store;
+pub mod testing;
 mod tx;
 
 pub use db::{Backend, Db};
