@@ -56,19 +56,38 @@ impl Resp {
     /// Asserts the status and returns the body.
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
         &self.body
     }
 
     /// Asserts a problem+json answer with this status and code.
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
-        let ctype = self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(ctype.starts_with("application/problem+json"), "content-type {ctype}");
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        let ctype = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            ctype.starts_with("application/problem+json"),
+            "content-type {ctype}"
+        );
         assert_eq!(self.body["code"], code, "body: {}", self.body);
         for key in ["type", "title", "status", "detail"] {
-            assert!(self.body.get(key).is_some(), "problem lacks {key}: {}", self.body);
+            assert!(
+                self.body.get(key).is_some(),
+                "problem lacks {key}: {}",
+                self.body
+            );
         }
     }
 
@@ -84,13 +103,20 @@ impl Resp {
 }
 
 fn instant(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).expect("RFC 3339").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
 }
 
 /// Starts the application on `127.0.0.1:0` over a fresh database of `backend`.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let db = FreshDb::create(backend).await.expect("a fresh test database (is PostgreSQL up?)");
-    let store = Store::new(db.connect().await.expect("migrated"), projections::all_projectors());
+    let db = FreshDb::create(backend)
+        .await
+        .expect("a fresh test database (is PostgreSQL up?)");
+    let store = Store::new(
+        db.connect().await.expect("migrated"),
+        projections::all_projectors(),
+    );
     let clock = FixedClock::new(instant(START));
     let state = AppState::new(
         store,
@@ -99,7 +125,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         SECRET.to_string(),
         64 * 1024,
     );
-    let app = Application::with_state("127.0.0.1:0", state.clone()).await.expect("bind");
+    let app = Application::with_state("127.0.0.1:0", state.clone())
+        .await
+        .expect("bind");
     let url = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.serve(async move {
@@ -180,7 +208,11 @@ impl TestApp {
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// `POST path` with a JSON body.
@@ -195,7 +227,12 @@ impl TestApp {
 
     /// The stored version of a stream (0 when empty).
     pub async fn version(&self, kind: &str, id: &str) -> u64 {
-        self.state.store().stream_version(kind, id).await.expect("version").unwrap_or(0)
+        self.state
+            .store()
+            .stream_version(kind, id)
+            .await
+            .expect("version")
+            .unwrap_or(0)
     }
 }
 
@@ -230,10 +267,16 @@ pub fn challenge_draft(over: Value) -> Value {
 /// Drafts and publishes a call; returns its id.
 pub async fn published_challenge(app: &TestApp, over: Value) -> String {
     let officer = app.officer();
-    let created = app.post("/v1/challenges", &officer, challenge_draft(over)).await;
+    let created = app
+        .post("/v1/challenges", &officer, challenge_draft(over))
+        .await;
     let id = created.expect(201)["id"].as_str().expect("id").to_string();
-    app.post(&format!("/v1/challenges/{id}/publish"), &officer, serde_json::json!({}))
-        .await
-        .expect(200);
+    app.post(
+        &format!("/v1/challenges/{id}/publish"),
+        &officer,
+        serde_json::json!({}),
+    )
+    .await
+    .expect(200);
     id
 }

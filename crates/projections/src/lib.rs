@@ -7,6 +7,7 @@
 mod challenge_view;
 mod list;
 mod projector;
+mod subscription;
 
 pub use challenge_view::ChallengeView;
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
@@ -14,3 +15,4 @@ pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
+pub use subscription::{all_subscriptions, Subscription};
