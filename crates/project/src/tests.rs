@@ -773,7 +773,7 @@ mod properties {
             },
             2 => ProjectCommand::AssessMilestone {
                 milestone: m,
-                passed: n % 2 == 0,
+                passed: n.is_multiple_of(2),
                 opinions: vec![],
             },
             3 => ProjectCommand::OrderMilestoneRectification {
@@ -782,7 +782,7 @@ mod properties {
             },
             4 => ProjectCommand::RequestAcceptance { requester: lead() },
             5 => ProjectCommand::RecordAcceptance {
-                passed: n % 3 != 0,
+                passed: !n.is_multiple_of(3),
                 panel: "p".into(),
                 report_ref: "r".into(),
                 demand_owner_confirmation: None,
@@ -791,7 +791,7 @@ mod properties {
                 deadline: day("2030-01-01"),
             },
             7 => ProjectCommand::RecordReAcceptance {
-                passed: n % 2 == 0,
+                passed: n.is_multiple_of(2),
                 report_ref: "r".into(),
                 recover_amount: None,
             },
