@@ -9,3 +9,4 @@ mod helpers;
 
 mod challenges;
 mod openapi;
+mod projects;

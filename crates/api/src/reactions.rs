@@ -45,7 +45,6 @@ pub enum ReactionError {
 
 /// The context a reaction's command runs in: the process manager as actor, the causing event's
 /// request id, and `caused_by` naming the event.
-#[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
 pub(crate) struct Reaction<'a> {
     pub(crate) state: &'a AppState,
     pub(crate) event: &'a SerializedEvent,
@@ -74,7 +73,6 @@ impl<'a> Reaction<'a> {
     }
 
     /// The call a reaction's command is issued with.
-    #[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
     pub(crate) fn call(&self) -> CommandCall<'_> {
         CommandCall::new(&self.actor, &self.request_id, IfMatch(None)).caused_by(self.event)
     }
@@ -87,14 +85,70 @@ async fn react(
     event: &SerializedEvent,
 ) -> Result<(), ReactionError> {
     let reaction = Reaction::new(state, event);
-    // One arm per subscription in `projections::all_subscriptions`; the first arrive with bids.
-    #[allow(clippy::match_single_binding)]
+    // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
-        other => {
-            let _ = &reaction;
-            Err(ReactionError::UnknownReactor(other.to_string()))
+        projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
+        other => Err(ReactionError::UnknownReactor(other.to_string())),
+    }
+}
+
+/// A race's checkpoint results and conclusion, carried to each lane's project. Idempotent: a
+/// lane whose project already shows the step is skipped.
+async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
+    let event: project::RaceEvent = serde_json::from_value(r.event.payload.clone())
+        .map_err(|e| ApiError::Internal(format!("race event: {e}")))?;
+    let mut steps: Vec<(String, project::ProjectCommand, &str)> = Vec::new();
+    match event {
+        project::RaceEvent::CheckpointHeld {
+            checkpoint,
+            continued,
+            eliminated,
+        } => {
+            for lane in continued {
+                steps.push((
+                    lane,
+                    project::ProjectCommand::SurviveCheckpoint { checkpoint },
+                    "SurviveCheckpoint",
+                ));
+            }
+            for lane in eliminated {
+                steps.push((
+                    lane,
+                    project::ProjectCommand::EliminateFromRace { checkpoint },
+                    "EliminateFromRace",
+                ));
+            }
+        }
+        project::RaceEvent::RaceConcluded { survivor } => {
+            steps.push((
+                survivor,
+                project::ProjectCommand::ConcludeRace,
+                "ConcludeRace",
+            ));
+        }
+        project::RaceEvent::RaceFormed { .. } => {}
+    }
+    for (lane, command, name) in steps {
+        let view = r
+            .state
+            .store()
+            .view(projections::ProjectView::NAME, &lane)
+            .await
+            .map_err(ApiError::from)?;
+        let already = view.as_ref().is_some_and(|v| match &command {
+            project::ProjectCommand::SurviveCheckpoint { checkpoint } => {
+                v["checkpoints_survived"].as_u64() >= Some(u64::from(*checkpoint))
+            }
+            project::ProjectCommand::EliminateFromRace { .. } => v["status"] == "eliminated",
+            _ => v["race_lane"] == false,
+        });
+        if !already {
+            r.call()
+                .run(r.state, r.state.projects(), &lane, true, name, command)
+                .await?;
         }
     }
+    Ok(())
 }
 
 /// Runs every queued reaction once (and those the reactions queue in turn); returns how many ran.

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use challenge::{Challenge, ChallengeServices};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
+use project::{Project, ProjectServices, Race};
 use store::{Cqrs, Db, Store};
 
 use crate::{resolve_secret, Config, ConfigError};
@@ -17,6 +18,8 @@ pub struct AppState {
 struct Inner {
     store: Store,
     challenges: Cqrs<Challenge>,
+    projects: Cqrs<Project>,
+    races: Cqrs<Race>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -35,10 +38,14 @@ impl AppState {
     ) -> AppState {
         let programmes = Arc::new(Catalogue::kunshan());
         let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
+        let projects = store.cqrs::<Project>(ProjectServices::new(clock.clone()));
+        let races = store.cqrs::<Race>(ProjectServices::new(clock.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
+                projects,
+                races,
                 clock,
                 ids,
                 secret,
@@ -75,6 +82,16 @@ impl AppState {
     /// The challenge command side.
     pub fn challenges(&self) -> &Cqrs<Challenge> {
         &self.inner.challenges
+    }
+
+    /// The project command side.
+    pub fn projects(&self) -> &Cqrs<Project> {
+        &self.inner.projects
+    }
+
+    /// The horse-race command side.
+    pub fn races(&self) -> &Cqrs<Race> {
+        &self.inner.races
     }
 
     /// The clock.

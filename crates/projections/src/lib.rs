@@ -6,13 +6,17 @@
 
 mod challenge_view;
 mod list;
+mod project_view;
 mod projector;
 mod subscription;
 
 pub use challenge_view::ChallengeView;
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
+pub use project_view::{
+    MilestoneEntry, ProjectMembershipProjector, ProjectView, RaceView, ReferralEntry, TrancheEntry,
+};
 pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
-pub use subscription::{all_subscriptions, Subscription};
+pub use subscription::{all_subscriptions, Subscription, RACE_TO_LANES};

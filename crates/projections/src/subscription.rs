@@ -21,5 +21,15 @@ impl Subscription {
 /// Every process manager grantledger runs. Each reaction's command is idempotent: its target id is
 /// derived from the causing event, and a repeated reaction is refused by the target as done.
 pub fn all_subscriptions() -> Vec<Subscription> {
-    Vec::new()
+    vec![
+        // 赛马制 checkpoints and the race's conclusion reach each lane's project.
+        Subscription {
+            reactor: RACE_TO_LANES,
+            aggregate_type: "race",
+            event_types: &["CheckpointHeld", "RaceConcluded"],
+        },
+    ]
 }
+
+/// Carries a race's checkpoint results and conclusion to its lanes' projects.
+pub const RACE_TO_LANES: &str = "race_to_lanes";

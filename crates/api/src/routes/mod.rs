@@ -2,6 +2,7 @@
 
 mod challenges;
 mod health;
+mod projects;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -42,7 +43,8 @@ impl Routes {
 
 fn all() -> Routes {
     let routes = health::routes(Routes::new());
-    challenges::routes(routes)
+    let routes = challenges::routes(routes);
+    projects::routes(routes)
 }
 
 /// Every `(method, path)` the API serves, with OpenAPI-style `{param}` paths.
