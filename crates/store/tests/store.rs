@@ -1,5 +1,9 @@
 //! Store behaviour on both backends: atomic events+views, optimistic conflicts, rebuilds, chain.
 
+// Scenarios are plain async fns called from generated #[test]s, which clippy's
+// allow-unwrap/expect-in-tests does not see as tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use challenge::{AmendChallenge, AwardMode, Challenge, ChallengeCommand, ChallengeServices, DraftChallenge, Target};
