@@ -194,6 +194,28 @@ async fn tampering_by_direct_sql_is_detected_at_the_first_broken_sequence(backen
     assert_verdict(&app, &deleted, Some(2), "event deleted").await;
     assert_verdict(&app, &swapped, Some(2), "payload changed").await;
     assert_verdict(&app, &meta, Some(3), "metadata changed").await;
+
+    // A state rebuilt from events before the break says it is intact; one folded past it says not.
+    let auditor = app.auditor();
+    let before = app
+        .get(
+            &format!("/v1/audit/streams/challenge/{byte}/state?version=2"),
+            &auditor,
+        )
+        .await;
+    assert_eq!(before.expect(200)["chain"]["ok"], true);
+    let after = app
+        .get(
+            &format!("/v1/audit/streams/challenge/{byte}/state"),
+            &auditor,
+        )
+        .await;
+    assert_eq!(after.expect(200)["chain"]["broken_at"], 3);
+    assert_eq!(after.body["state"]["terms"]["title"], "title-C");
+    let dossier = app
+        .get(&format!("/v1/audit/projects/{deleted}"), &auditor)
+        .await;
+    assert_eq!(dossier.expect(200)["streams"][0]["chain"]["broken_at"], 2);
 }
 both_backends!(tampering_by_direct_sql_is_detected_at_the_first_broken_sequence);
 
@@ -447,7 +469,8 @@ async fn the_dossier_merges_a_stream_into_one_timeline(backend: Backend) {
     assert_eq!(dossier["project_id"], json!(id));
     assert_eq!(
         dossier["streams"],
-        json!([{"aggregate_type": "challenge", "aggregate_id": id, "relation": "root", "via": null, "events": 4}])
+        json!([{"aggregate_type": "challenge", "aggregate_id": id, "relation": "root", "via": null, "events": 4,
+            "chain": {"ok": true, "events": 4, "broken_at": null, "reason": null}}])
     );
     let timeline = dossier["timeline"].as_array().unwrap();
     assert_eq!(timeline.len(), 4, "only this call's events, not {other}'s");
@@ -655,3 +678,100 @@ async fn an_auditor_only_token_is_refused_on_every_command_route(backend: Backen
     .expect(200);
 }
 both_backends!(an_auditor_only_token_is_refused_on_every_command_route);
+
+fn grantledger_verify(database_url: &str, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_grantledger"))
+        .arg("verify")
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+async fn grantledger_verify_fails_once_any_stream_is_tampered(backend: Backend) {
+    // The CLI needs the database URL, so this scenario starts its own server on a fresh store.
+    let fresh = store::testing::FreshDb::create(backend).await.unwrap();
+    let store = store::Store::new(
+        fresh.connect().await.unwrap(),
+        projections::all_projectors(),
+    );
+    let clock = kernel::FixedClock::new("2027-01-10T01:00:00Z".parse().unwrap());
+    let secret = "verify-secret-0123456789abcdef0123456789abcdef";
+    let state = api::AppState::new(
+        store,
+        std::sync::Arc::new(clock),
+        std::sync::Arc::new(kernel::RandomIds),
+        secret.into(),
+        64 * 1024,
+    );
+    let app = api::Application::with_state("127.0.0.1:0", state.clone())
+        .await
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve(async move {
+        let _ = stopped.await;
+    }));
+    let claims = api::Claims {
+        sub: "officer-1".into(),
+        roles: vec!["officer".into()],
+        org: None,
+        exp: chrono::Utc::now().timestamp() + 600,
+    };
+    let officer = api::mint_token(secret, &claims).unwrap();
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let res = client
+            .post(format!("{url}/v1/challenges"))
+            .bearer_auth(&officer)
+            .json(&challenge_draft(json!({})))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+        let body: Value = res.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+
+    let (ok, out) = grantledger_verify(&fresh.url, &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("2 streams checked, 0 broken"), "{out}");
+
+    let db = state.store().db().clone();
+    let text = column_text(&db, "payload", &ids[1], 1).await;
+    set_column_text(
+        &db,
+        "payload",
+        &ids[1],
+        1,
+        &text.replacen("300000000", "300000001", 1),
+    )
+    .await;
+    let (ok, out) = grantledger_verify(&fresh.url, &[]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "BROKEN challenge/{} at sequence 1: payload changed",
+            ids[1]
+        )),
+        "{out}"
+    );
+    assert!(out.contains("2 streams checked, 1 broken"), "{out}");
+
+    let (ok, out) = grantledger_verify(&fresh.url, &["--type", "challenge", "--id", &ids[0]]);
+    assert!(ok, "{out}");
+    let (ok, out) = grantledger_verify(
+        &fresh.url,
+        &["--type", "challenge", "--id", "never-written"],
+    );
+    assert!(!ok, "{out}");
+    assert!(out.contains("MISSING challenge/never-written"), "{out}");
+    let _ = stop.send(());
+}
+both_backends!(grantledger_verify_fails_once_any_stream_is_tampered);

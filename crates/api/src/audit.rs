@@ -13,6 +13,7 @@ use cqrs_es::persist::SerializedEvent;
 use cqrs_es::Aggregate;
 use serde::Serialize;
 use serde_json::Value;
+use store::chain::{self, Verdict};
 use store::{Store, StoreError, StreamId};
 
 /// Why a stored event could not be folded or read for links.
@@ -140,6 +141,8 @@ pub struct DossierStream {
     pub via: Option<StreamId>,
     /// How many events it contributes.
     pub events: usize,
+    /// Whether its hash chain is intact, and where it breaks if not.
+    pub chain: Verdict,
 }
 
 /// One event of a dossier's timeline.
@@ -242,6 +245,7 @@ pub async fn dossier(
             relation,
             via,
             events: 0,
+            chain: chain::verify(&[]),
         });
     }
     if reached.is_empty() {
@@ -264,6 +268,7 @@ pub async fn dossier(
             }
         };
         entry.events = stored.len();
+        entry.chain = chain::verify(&stored);
         timeline.extend(stored.into_iter().map(|e| TimelineEntry {
             stream: entry.stream.clone(),
             sequence: e.sequence as u64,
