@@ -5,10 +5,21 @@
 //! store can fold them inside the transaction that appends the events.
 
 mod challenge_view;
+mod consortium_view;
+mod evaluation_view;
 mod list;
 mod projector;
 
 pub use challenge_view::ChallengeView;
+pub use consortium_view::{
+    AcceptanceEntry, ApplicationEntry, ConsortiumAcceptanceView, ConsortiumView, EvaluationEntry,
+    GrantEntry, LevelEntry, LevelMoney, MembershipChange, MoneyByLevel, RecoveryEntry,
+    RevocationEntry,
+};
+pub use evaluation_view::{
+    EvaluationRoundView, EvaluatorEntry, EvaluatorQueueItem, EvaluatorQueueProjector,
+    ObjectionEntry, SubjectEntry,
+};
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
 pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
