@@ -9,6 +9,7 @@ mod consortium_view;
 mod evaluation_view;
 mod list;
 mod projector;
+mod subscription;
 
 pub use challenge_view::ChallengeView;
 pub use consortium_view::{
@@ -25,3 +26,4 @@ pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
+pub use subscription::{all_subscriptions, Subscription};
