@@ -90,6 +90,9 @@ async fn react(
     // One arm per subscription in `projections::all_subscriptions`; the first arrive with bids.
     #[allow(clippy::match_single_binding)]
     match reactor {
+        crate::reactions_consortium::EVALUATION_RESULTS => {
+            crate::reactions_consortium::record_results(&reaction).await
+        }
         other => {
             let _ = &reaction;
             Err(ReactionError::UnknownReactor(other.to_string()))

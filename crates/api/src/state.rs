@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
 use challenge::{Challenge, ChallengeServices};
+use consortium::{Consortium, ConsortiumServices};
+use evaluation::{EvaluationRound, EvaluationServices};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
 use store::{Cqrs, Db, Store};
@@ -17,6 +19,8 @@ pub struct AppState {
 struct Inner {
     store: Store,
     challenges: Cqrs<Challenge>,
+    consortia: Cqrs<Consortium>,
+    evaluation_rounds: Cqrs<EvaluationRound>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -35,10 +39,15 @@ impl AppState {
     ) -> AppState {
         let programmes = Arc::new(Catalogue::kunshan());
         let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
+        let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
+        let evaluation_rounds =
+            store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
+                consortia,
+                evaluation_rounds,
                 clock,
                 ids,
                 secret,
@@ -75,6 +84,16 @@ impl AppState {
     /// The challenge command side.
     pub fn challenges(&self) -> &Cqrs<Challenge> {
         &self.inner.challenges
+    }
+
+    /// The consortium command side.
+    pub fn consortia(&self) -> &Cqrs<Consortium> {
+        &self.inner.consortia
+    }
+
+    /// The evaluation-round command side.
+    pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
+        &self.inner.evaluation_rounds
     }
 
     /// The clock.

@@ -19,7 +19,7 @@ pub use consortium_view::{
 };
 pub use evaluation_view::{
     EvaluationRoundView, EvaluatorEntry, EvaluatorQueueItem, EvaluatorQueueProjector,
-    ObjectionEntry, SubjectEntry,
+    ObjectionEntry, SubjectEntry, EVALUATION_RESULTS_REACTOR,
 };
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
 pub use projector::{

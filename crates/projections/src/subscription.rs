@@ -21,5 +21,5 @@ impl Subscription {
 /// Every process manager grantledger runs. Each reaction's command is idempotent: its target id is
 /// derived from the causing event, and a repeated reaction is refused by the target as done.
 pub fn all_subscriptions() -> Vec<Subscription> {
-    Vec::new()
+    vec![crate::evaluation_view::EVALUATION_RESULTS]
 }

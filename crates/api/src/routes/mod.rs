@@ -1,6 +1,8 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
 mod challenges;
+mod consortia;
+mod evaluation_rounds;
 mod health;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -42,7 +44,9 @@ impl Routes {
 
 fn all() -> Routes {
     let routes = health::routes(Routes::new());
-    challenges::routes(routes)
+    let routes = challenges::routes(routes);
+    let routes = consortia::routes(routes);
+    evaluation_rounds::routes(routes)
 }
 
 /// Every `(method, path)` the API serves, with OpenAPI-style `{param}` paths.
