@@ -8,4 +8,5 @@
 mod helpers;
 
 mod challenges;
+mod consortia;
 mod openapi;
