@@ -416,3 +416,123 @@ async fn a_round_cannot_skip_a_number_or_leave_a_gap(backend: Backend) {
     assert_eq!(app.version("evaluation_round", "round-1").await, 1);
 }
 both_backends!(a_round_cannot_skip_a_number_or_leave_a_gap);
+
+async fn a_failed_final_acceptance_ends_in_rectification_then_a_recovery_referral(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let lead = app.applicant(orgs::LEAD);
+    let formed = app.post("/v1/consortia", &lead, formation()).await;
+    let id = formed.expect(201)["id"].as_str().unwrap().to_string();
+    let c = format!("/v1/consortia/{id}");
+    app.post(
+        &format!("{c}/apply-level"),
+        &officer,
+        json!({"level": "suzhou_accreditation", "recommended_by": "昆山市科技局"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{c}/decide-level"),
+        &officer,
+        json!({"granted": true, "decision_ref": "苏科资〔2027〕5号",
+               "effective_date": "2027-01-10", "construction_years": 2}),
+    )
+    .await
+    .expect(200);
+    let support = app
+        .post(
+            &format!("{c}/accreditation-support"),
+            &officer,
+            json!({"amount_fen": 150_000_000,
+                   "basis": {"kind": "operations_report", "report_ref": "运营报告-2026"}}),
+        )
+        .await;
+    assert_eq!(
+        support.expect(200)["money_by_level"]["suzhou_accreditation"]["granted_fen"],
+        150_000_000
+    );
+    app.post(
+        &format!("{c}/accreditation-support"),
+        &officer,
+        json!({"amount_fen": 50_000_001,
+               "basis": {"kind": "operations_report", "report_ref": "运营报告-2027"}}),
+    )
+    .await
+    .problem(422, "support_cap_exceeded");
+    app.post(
+        &format!("{c}/grants/grant-1/disburse"),
+        &officer,
+        json!({"amount_fen": 100_000_000}),
+    )
+    .await
+    .expect(200);
+
+    // A member leaving would drop the count below the Suzhou minimum of 5.
+    app.post(
+        &format!("{c}/remove-member"),
+        &lead,
+        json!({"member": orgs::ENT_A, "on": "2027-01-10", "reason": "退出"}),
+    )
+    .await
+    .problem(422, "too_few_members");
+    app.post(
+        &format!("{c}/add-member"),
+        &lead,
+        json!({"member": orgs::NRDI, "on": "2027-01-10", "reason": "新成员"}),
+    )
+    .await
+    .expect(200);
+
+    app.post(&format!("{c}/end-construction-period"), &officer, json!({}))
+        .await
+        .problem(422, "construction_period_not_over");
+    at(&app, "2029-01-10").await;
+    let due = app.get("/v1/consortia/acceptance-due", &officer).await;
+    assert_eq!(due.expect(200)["items"][0]["id"], id.as_str());
+    app.post(&format!("{c}/end-construction-period"), &officer, json!({}))
+        .await
+        .expect(200);
+    let failed = app
+        .post(
+            &format!("{c}/final-acceptance"),
+            &officer,
+            json!({"passed": false, "report_ref": "验收-2029"}),
+        )
+        .await;
+    assert_eq!(failed.expect(200)["status"], "remedy_pending");
+    let ordered = app
+        .post(
+            &format!("{c}/remedy"),
+            &officer,
+            json!({"kind": "rectify", "deadline": "2029-07-10"}),
+        )
+        .await;
+    assert_eq!(ordered.expect(200)["status"], "rectifying");
+    app.post(
+        &format!("{c}/rectification-outcome"),
+        &officer,
+        json!({"passed": false, "report_ref": "复验-2029", "recover_amount_fen": 100_000_001}),
+    )
+    .await
+    .problem(422, "recovery_exceeds_disbursed");
+    let referred = app
+        .post(
+            &format!("{c}/rectification-outcome"),
+            &officer,
+            json!({"passed": false, "report_ref": "复验-2029", "recover_amount_fen": 100_000_000}),
+        )
+        .await;
+    let referred = referred.expect(200);
+    assert_eq!(referred["status"], "recovery_referred");
+    assert_eq!(
+        referred["acceptance"]["recovery"],
+        json!({"debtor": orgs::LEAD, "amount_fen": 100_000_000,
+               "basis": "rectification_failed", "referred_on": "2029-01-10"})
+    );
+    let due = app.get("/v1/consortia/acceptance-due", &officer).await;
+    assert_eq!(due.expect(200)["items"], json!([]));
+    assert_eq!(app.get(&c, &lead).await.expect(200), referred);
+}
+both_backends!(a_failed_final_acceptance_ends_in_rectification_then_a_recovery_referral);
