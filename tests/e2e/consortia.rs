@@ -374,6 +374,11 @@ async fn a_consortium_is_upgraded_with_a_top_up_and_revoked_after_two_failed_rou
     );
     let listed = app.get("/v1/consortia?status=revoked", &lead).await;
     assert_eq!(listed.expect(200)["items"][0], revoked);
+
+    // Folding every event again gives the same views, the evaluator queue included.
+    let before = app.state.store().dump_views().await.unwrap();
+    app.state.store().rebuild_projections().await.unwrap();
+    assert_eq!(app.state.store().dump_views().await.unwrap(), before);
 }
 both_backends!(a_consortium_is_upgraded_with_a_top_up_and_revoked_after_two_failed_rounds);
 

@@ -23,7 +23,7 @@ pub use services::{EvaluationPolicy, EvaluationServices};
 use kernel::OrgCode;
 use serde::{Deserialize, Serialize};
 
-/// Who evaluates the round (001「定期组织专家或委托专业第三方」).
+/// Who evaluates the round (001_5a9afaa2304051ee.txt「定期组织专家或委托专业第三方」).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvaluatorKind {

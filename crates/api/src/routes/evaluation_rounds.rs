@@ -308,7 +308,7 @@ async fn enrol_subject(
     let period_end = round
         .period_end
         .ok_or_else(|| ApiError::NotFound(format!("no evaluation round {id}")))?;
-    // 004「3年內不得參與績效評價」 is judged on the day the assessed period ends.
+    // 004_c8247068307aab5b.txt「3年內不得參與績效評價」, judged on the day the assessed period ends.
     let bars = active_bars(&state, std::slice::from_ref(&lead), period_end).await?;
     let cmd = EvaluationCommand::EnrolSubject {
         subject: SubjectFacts {
