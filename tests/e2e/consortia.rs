@@ -223,6 +223,22 @@ async fn a_consortium_is_upgraded_with_a_top_up_and_revoked_after_two_failed_rou
     )
     .await
     .problem(422, "evaluator_conflict");
+    // An institute that joined after enrolment is conflicted too.
+    const LATE_INSTITUTE: &str = "12320583466000050A";
+    app.post(
+        &format!("{c}/add-member"),
+        &lead,
+        json!({"member": LATE_INSTITUTE, "on": "2029-03-01", "reason": "新成员"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{r1}/evaluators"),
+        &officer,
+        json!({"consortium_id": id, "evaluator_id": "expert-2", "evaluator_org": LATE_INSTITUTE}),
+    )
+    .await
+    .problem(422, "evaluator_conflict");
     app.post(
         &format!("{r1}/evaluators"),
         &officer,

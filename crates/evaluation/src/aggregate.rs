@@ -329,6 +329,7 @@ impl EvaluationRound {
         &self,
         consortium_id: String,
         evaluator: Evaluator,
+        current_affiliations: &[OrgCode],
     ) -> Result<EvaluationEvent, EvaluationError> {
         self.expect(RoundStatus::UnderReview, "assign an evaluator in")?;
         let subject = self.subject(&consortium_id)?;
@@ -337,7 +338,10 @@ impl EvaluationRound {
         }
         required(&evaluator.id, "evaluator.id")?;
         // domain.md no evaluator affiliated with the subject's lead or members.
-        if subject.lead == evaluator.org || subject.members.contains(&evaluator.org) {
+        if subject.lead == evaluator.org
+            || subject.members.contains(&evaluator.org)
+            || current_affiliations.contains(&evaluator.org)
+        {
             return Err(EvaluationError::EvaluatorConflict(evaluator.org));
         }
         if subject.evaluators.iter().any(|(id, _)| id == &evaluator.id) {
@@ -562,7 +566,8 @@ impl Aggregate for EvaluationRound {
             EvaluationCommand::AssignEvaluator {
                 consortium_id,
                 evaluator,
-            } => self.assign(consortium_id, evaluator)?,
+                current_affiliations,
+            } => self.assign(consortium_id, evaluator, &current_affiliations)?,
             EvaluationCommand::RecordScore {
                 consortium_id,
                 evaluator_id,

@@ -35,6 +35,9 @@ pub enum EvaluationCommand {
         consortium_id: String,
         /// The evaluator.
         evaluator: Evaluator,
+        /// The consortium's lead and members now, looked up by the caller; a member that joined
+        /// after enrolment is a conflict too.
+        current_affiliations: Vec<OrgCode>,
     },
     /// An evaluator's score (百分制).
     RecordScore {

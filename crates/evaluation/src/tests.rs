@@ -451,6 +451,7 @@ fn assign(id: &str, evaluator: &str, affiliation: &str) -> EvaluationCommand {
             id: evaluator.into(),
             org: org(affiliation),
         },
+        current_affiliations: vec![org(LEAD), org(ENT_A), org(UNIV)],
     }
 }
 
@@ -476,6 +477,22 @@ fn an_evaluator_from_the_lead_is_refused() {
         .given(under_review())
         .when(assign("c1", "expert-1", LEAD))
         .then_expect_error(EvaluationError::EvaluatorConflict(org(LEAD)));
+}
+
+#[test]
+fn an_evaluator_from_a_member_that_joined_after_enrolment_is_refused() {
+    let cmd = EvaluationCommand::AssignEvaluator {
+        consortium_id: "c1".into(),
+        evaluator: Evaluator {
+            id: "expert-1".into(),
+            org: org(ENT_C),
+        },
+        current_affiliations: vec![org(LEAD), org(ENT_A), org(UNIV), org(ENT_C)],
+    };
+    at("2027-03-02")
+        .given(under_review())
+        .when(cmd)
+        .then_expect_error(EvaluationError::EvaluatorConflict(org(ENT_C)));
 }
 
 #[test]

@@ -432,12 +432,20 @@ async fn assign_evaluator(
     Body(dto): Body<AssignDto>,
 ) -> Result<Response, ApiError> {
     let actor = caller.require(Role::Officer)?;
+    let evaluator = Evaluator {
+        id: dto.evaluator_id,
+        org: org_code("evaluator_org", &dto.evaluator_org)?,
+    };
+    // domain.md the conflict check also covers members that joined after enrolment.
+    let current_affiliations = match load_consortium(&state, &dto.consortium_id).await {
+        Ok(c) => c.lead.iter().chain(&c.members).cloned().collect(),
+        Err(ApiError::NotFound(_)) => Vec::new(),
+        Err(e) => return Err(e),
+    };
     let cmd = EvaluationCommand::AssignEvaluator {
         consortium_id: dto.consortium_id,
-        evaluator: Evaluator {
-            id: dto.evaluator_id,
-            org: org_code("evaluator_org", &dto.evaluator_org)?,
-        },
+        evaluator,
+        current_affiliations,
     };
     command(
         &state,
