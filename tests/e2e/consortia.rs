@@ -557,3 +557,138 @@ async fn a_failed_final_acceptance_ends_in_rectification_then_a_recovery_referra
     assert_eq!(app.get(&c, &lead).await.expect(200), referred);
 }
 both_backends!(a_failed_final_acceptance_ends_in_rectification_then_a_recovery_referral);
+
+async fn an_upheld_objection_revises_the_grade_the_consortium_receives(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let lead = app.applicant(orgs::LEAD);
+    let objector = app.applicant(orgs::ENT_A);
+    let expert = app.token("expert-7", "reviewer", None);
+    let formed = app.post("/v1/consortia", &lead, formation()).await;
+    let id = formed.expect(201)["id"].as_str().unwrap().to_string();
+    let c = format!("/v1/consortia/{id}");
+    app.post(
+        &format!("{c}/apply-level"),
+        &officer,
+        json!({"level": "kunshan_cultivation", "recommended_by": "玉山镇"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{c}/decide-level"),
+        &officer,
+        json!({"granted": true, "decision_ref": "昆科〔2027〕3号", "effective_date": "2027-01-10"}),
+    )
+    .await
+    .expect(200);
+
+    let round = open_round(
+        &app,
+        1,
+        ("2027-01-01", "2029-01-01"),
+        &id,
+        "2029-01-05",
+        "2029-02-28",
+    )
+    .await;
+    let r = format!("/v1/evaluation-rounds/{round}");
+    app.post(
+        &format!("{r}/self-assessments"),
+        &lead,
+        json!({"consortium_id": id, "report_ref": "自查-2029"}),
+    )
+    .await
+    .expect(200);
+    at(&app, "2029-03-01").await;
+    app.post(&format!("{r}/start-review"), &officer, json!({}))
+        .await
+        .expect(200);
+    app.post(
+        &format!("{r}/evaluators"),
+        &officer,
+        json!({"consortium_id": id, "evaluator_id": "expert-7", "evaluator_org": orgs::NRDI}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{r}/scores"),
+        &expert,
+        json!({"consortium_id": id, "score": 101}),
+    )
+    .await
+    .problem(422, "score_out_of_range");
+    app.post(
+        &format!("{r}/scores"),
+        &expert,
+        json!({"consortium_id": id, "score": 85}),
+    )
+    .await
+    .expect(200);
+    let publicised = app
+        .post(
+            &format!("{r}/publish-results"),
+            &officer,
+            json!({"from": "2029-03-10", "to": "2029-03-16"}),
+        )
+        .await;
+    assert_eq!(publicised.expect(200)["results"][0]["grade"], "excellent");
+    assert_eq!(publicised.body["results"][0]["mean_score_hundredths"], 8500);
+
+    at(&app, "2029-03-12").await;
+    app.post(
+        &format!("{r}/objections"),
+        &objector,
+        json!({"consortium_id": id, "objector_name": " ", "grounds": "数据不实"}),
+    )
+    .await
+    .problem(422, "anonymous_objection");
+    let filed = app
+        .post(
+            &format!("{r}/objections"),
+            &objector,
+            json!({"consortium_id": id, "objector_name": "张三", "objector_org": orgs::ENT_A,
+                   "grounds": "自查报告产值数据不实", "evidence_ref": "证据-1"}),
+        )
+        .await;
+    let objection = filed.expect(200)["objections"][0]["objection_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    at(&app, "2029-03-16").await;
+    app.post(&format!("{r}/finalise"), &officer, json!({}))
+        .await
+        .problem(409, "objection_pending");
+    app.post(
+        &format!("{r}/objections/{objection}/resolve"),
+        &officer,
+        json!({"upheld": true}),
+    )
+    .await
+    .problem(422, "revised_grade_invalid");
+    let resolved = app
+        .post(
+            &format!("{r}/objections/{objection}/resolve"),
+            &officer,
+            json!({"upheld": true, "revised_grade": "pass"}),
+        )
+        .await;
+    assert_eq!(resolved.expect(200)["results"][0]["grade"], "pass");
+    let finalised = app
+        .post(&format!("{r}/finalise"), &officer, json!({}))
+        .await;
+    assert_eq!(finalised.expect(200)["status"], "finalised");
+
+    let consortium = app.get(&c, &lead).await;
+    assert_eq!(consortium.expect(200)["evaluations"][0]["grade"], "pass");
+    // Once final, scores are public to every party.
+    let seen = app.get(&r, &objector).await;
+    assert_eq!(
+        seen.expect(200)["subjects"][0]["evaluators"][0]["score"],
+        85
+    );
+    let listed = app
+        .get("/v1/evaluation-rounds?status=finalised", &objector)
+        .await;
+    assert_eq!(listed.expect(200)["items"][0]["id"], "round-1");
+}
+both_backends!(an_upheld_objection_revises_the_grade_the_consortium_receives);
