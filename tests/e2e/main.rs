@@ -10,5 +10,6 @@ mod helpers;
 
 mod audit;
 mod challenges;
+mod consortia;
 mod openapi;
 mod projects;

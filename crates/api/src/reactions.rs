@@ -88,6 +88,9 @@ async fn react(
     // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
         projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
+        crate::reactions_consortium::EVALUATION_RESULTS => {
+            crate::reactions_consortium::record_results(&reaction).await
+        }
         other => Err(ReactionError::UnknownReactor(other.to_string())),
     }
 }

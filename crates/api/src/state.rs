@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
 use challenge::{Challenge, ChallengeServices};
+use consortium::{Consortium, ConsortiumServices};
+use evaluation::{EvaluationRound, EvaluationServices};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
 use project::{Project, ProjectServices, Race};
@@ -20,6 +22,8 @@ struct Inner {
     challenges: Cqrs<Challenge>,
     projects: Cqrs<Project>,
     races: Cqrs<Race>,
+    consortia: Cqrs<Consortium>,
+    evaluation_rounds: Cqrs<EvaluationRound>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -40,12 +44,17 @@ impl AppState {
         let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
         let projects = store.cqrs::<Project>(ProjectServices::new(clock.clone()));
         let races = store.cqrs::<Race>(ProjectServices::new(clock.clone()));
+        let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
+        let evaluation_rounds =
+            store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
                 projects,
                 races,
+                consortia,
+                evaluation_rounds,
                 clock,
                 ids,
                 secret,
@@ -92,6 +101,16 @@ impl AppState {
     /// The horse-race command side.
     pub fn races(&self) -> &Cqrs<Race> {
         &self.inner.races
+    }
+
+    /// The consortium command side.
+    pub fn consortia(&self) -> &Cqrs<Consortium> {
+        &self.inner.consortia
+    }
+
+    /// The evaluation-round command side.
+    pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
+        &self.inner.evaluation_rounds
     }
 
     /// The clock.

@@ -5,12 +5,23 @@
 //! store can fold them inside the transaction that appends the events.
 
 mod challenge_view;
+mod consortium_view;
+mod evaluation_view;
 mod list;
 mod project_view;
 mod projector;
 mod subscription;
 
 pub use challenge_view::ChallengeView;
+pub use consortium_view::{
+    AcceptanceEntry, ApplicationEntry, ConsortiumAcceptanceView, ConsortiumView, EvaluationEntry,
+    GrantEntry, LevelEntry, LevelMoney, MembershipChange, MoneyByLevel, RecoveryEntry,
+    RevocationEntry,
+};
+pub use evaluation_view::{
+    EvaluationRoundView, EvaluatorEntry, EvaluatorQueueItem, EvaluatorQueueProjector,
+    ObjectionEntry, SubjectEntry, EVALUATION_RESULTS_REACTOR,
+};
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
 pub use project_view::{
     MilestoneEntry, ProjectMembershipProjector, ProjectView, RaceView, ReferralEntry, TrancheEntry,

@@ -2,6 +2,8 @@
 
 mod audit;
 mod challenges;
+mod consortia;
+mod evaluation_rounds;
 mod health;
 mod projects;
 
@@ -46,6 +48,8 @@ fn all() -> Routes {
     let routes = health::routes(Routes::new());
     let routes = challenges::routes(routes);
     let routes = projects::routes(routes);
+    let routes = consortia::routes(routes);
+    let routes = evaluation_rounds::routes(routes);
     audit::routes(routes)
 }
 
