@@ -2,6 +2,7 @@
 
 mod audit;
 mod challenges;
+mod common;
 mod consortia;
 mod evaluation_rounds;
 mod health;
