@@ -301,6 +301,8 @@ impl ClawbackCase {
                 required(&reason, "reason")?;
                 events.push(ClawbackEvent::ClawbackWithdrawn {
                     reason,
+                    owed: self.repaid.checked_add(self.waived)?,
+                    released: self.outstanding(),
                     decided_on: today,
                 });
             }
@@ -552,7 +554,10 @@ impl Aggregate for ClawbackCase {
                 self.status = self.awaiting();
                 self.due_on = Some(due_on);
             }
-            ClawbackEvent::ClawbackWithdrawn { .. } => self.status = ClawbackStatus::Withdrawn,
+            ClawbackEvent::ClawbackWithdrawn { owed, .. } => {
+                self.owed = owed;
+                self.status = ClawbackStatus::Withdrawn;
+            }
             ClawbackEvent::RepaymentRecorded { repaid_total, .. } => {
                 self.repaid = repaid_total;
                 if matches!(

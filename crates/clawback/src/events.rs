@@ -70,10 +70,15 @@ pub enum ClawbackEvent {
         /// Decision date.
         decided_on: NaiveDate,
     },
-    /// The objection was decided: the claim was dropped.
+    /// The objection was decided: the claim was dropped. What was repaid or written off stays
+    /// so; nothing more is owed.
     ClawbackWithdrawn {
         /// Why.
         reason: String,
+        /// Amount owed from now on: what was repaid or written off before.
+        owed: Money,
+        /// The outstanding amount no longer claimed.
+        released: Money,
         /// Decision date.
         decided_on: NaiveDate,
     },

@@ -449,9 +449,14 @@ fn a_revision_to_zero_is_refused() {
 }
 
 #[test]
-fn withdrawing_drops_the_claim() {
+fn withdrawing_drops_the_claim_and_keeps_what_was_repaid() {
     on("2027-03-12")
-        .given(vec![opened(), noticed(), objected()])
+        .given(vec![
+            opened(),
+            noticed(),
+            objected(),
+            repaid(100_000, 100_000, 400_000),
+        ])
         .when(ClawbackCommand::DecideObjection(
             ObjectionDecision::Withdraw {
                 reason: "听证后认定资金使用合规".into(),
@@ -459,6 +464,8 @@ fn withdrawing_drops_the_claim() {
         ))
         .then_expect_events(vec![ClawbackEvent::ClawbackWithdrawn {
             reason: "听证后认定资金使用合规".into(),
+            owed: fen(100_000),
+            released: fen(400_000),
             decided_on: day("2027-03-12"),
         }]);
 }
@@ -768,6 +775,8 @@ fn a_settled_case_closes() {
 fn a_withdrawn_case_closes() {
     let withdrawn = ClawbackEvent::ClawbackWithdrawn {
         reason: "听证后认定资金使用合规".into(),
+        owed: fen(0),
+        released: fen(500_000),
         decided_on: day("2027-03-12"),
     };
     on("2027-03-13")

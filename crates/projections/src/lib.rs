@@ -5,11 +5,21 @@
 //! store can fold them inside the transaction that appends the events.
 
 mod challenge_view;
+mod clawback_view;
+mod integrity_view;
 mod list;
 mod projector;
 mod subscription;
 
 pub use challenge_view::ChallengeView;
+pub use clawback_view::{
+    CaseAmounts, ClawbackLedgerProjector, ClawbackLedgerView, ClawbackView, LedgerEntry,
+    ObjectionEntry, RepaymentEntry, WaiverEntry,
+};
+pub use integrity_view::{
+    BarEntry, BarRegistryProjector, BarRegistryView, IntegrityCaseEntry, IntegrityView,
+    RecoveryEntry,
+};
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
 pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,

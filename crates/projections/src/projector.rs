@@ -161,8 +161,22 @@ where
 
 /// Every projector grantledger keeps inline.
 pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
-    vec![Arc::new(ViewProjector::<
-        challenge::Challenge,
-        crate::ChallengeView,
-    >::new(crate::ChallengeView::NAME))]
+    vec![
+        Arc::new(
+            ViewProjector::<challenge::Challenge, crate::ChallengeView>::new(
+                crate::ChallengeView::NAME,
+            ),
+        ),
+        Arc::new(
+            ViewProjector::<clawback::ClawbackCase, crate::ClawbackView>::new(
+                crate::ClawbackView::NAME,
+            ),
+        ),
+        Arc::new(crate::ClawbackLedgerProjector::default()),
+        Arc::new(ViewProjector::<
+            integrity::IntegrityRecord,
+            crate::IntegrityView,
+        >::new(crate::IntegrityView::NAME)),
+        Arc::new(crate::BarRegistryProjector::default()),
+    ]
 }
