@@ -8,4 +8,6 @@
 mod helpers;
 
 mod challenges;
+mod clawbacks;
+mod integrity;
 mod openapi;

@@ -84,7 +84,6 @@ impl<'a> CommandCall<'a> {
 
     /// Marks the command as a process manager's reaction to `event`; it then runs without
     /// draining the outbox itself (the drain that runs it goes on).
-    #[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
     pub(crate) fn caused_by(mut self, event: &cqrs_es::persist::SerializedEvent) -> Self {
         self.caused_by = Some(format!(
             "{}/{}/{}",
@@ -145,7 +144,7 @@ impl<'a> CommandCall<'a> {
             .map_err(ApiError::from)?;
         if self.caused_by.is_none() {
             // The client should see the consequences of its own command.
-            if let Err(e) = crate::reactions::drain(state).await {
+            if let Err(e) = crate::reactions::drain_boxed(state).await {
                 tracing::warn!(error = %e, "drain after command failed; the background drain retries");
             }
         }

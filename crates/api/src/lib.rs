@@ -9,12 +9,14 @@ mod execute;
 mod extract;
 mod integrity;
 pub mod reactions;
+mod recovery;
 mod routes;
 mod state;
 
 pub use auth::{mint_token, Claims};
 pub use config::{resolve_secret, Config, ConfigError};
 pub use error::ApiError;
+pub use integrity::active_bars;
 pub use routes::{route_table, router};
 pub use state::AppState;
 

@@ -45,7 +45,6 @@ pub enum ReactionError {
 
 /// The context a reaction's command runs in: the process manager as actor, the causing event's
 /// request id, and `caused_by` naming the event.
-#[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
 pub(crate) struct Reaction<'a> {
     pub(crate) state: &'a AppState,
     pub(crate) event: &'a SerializedEvent,
@@ -73,8 +72,25 @@ impl<'a> Reaction<'a> {
         }
     }
 
+    /// The id of the causing event, `<aggregate_type>/<aggregate_id>/<sequence>`.
+    pub(crate) fn cause(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.event.aggregate_type, self.event.aggregate_id, self.event.sequence
+        )
+    }
+
+    /// The subject of the person whose command caused the event.
+    pub(crate) fn causing_actor(&self) -> String {
+        self.event
+            .metadata
+            .get("actor_sub")
+            .and_then(|v| v.as_str())
+            .unwrap_or(PROCESS_MANAGER)
+            .to_string()
+    }
+
     /// The call a reaction's command is issued with.
-    #[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
     pub(crate) fn call(&self) -> CommandCall<'_> {
         CommandCall::new(&self.actor, &self.request_id, IfMatch(None)).caused_by(self.event)
     }
@@ -87,13 +103,15 @@ async fn react(
     event: &SerializedEvent,
 ) -> Result<(), ReactionError> {
     let reaction = Reaction::new(state, event);
-    // One arm per subscription in `projections::all_subscriptions`; the first arrive with bids.
-    #[allow(clippy::match_single_binding)]
+    // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
-        other => {
-            let _ = &reaction;
-            Err(ReactionError::UnknownReactor(other.to_string()))
+        projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY => {
+            crate::recovery::open_clawback_for_integrity_recovery(&reaction).await
         }
+        projections::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION => {
+            crate::recovery::open_integrity_case_for_clawback_escalation(&reaction).await
+        }
+        other => Err(ReactionError::UnknownReactor(other.to_string())),
     }
 }
 
@@ -125,6 +143,14 @@ pub async fn drain(state: &AppState) -> Result<usize, ApiError> {
             }
         }
     }
+}
+
+/// [`drain`] as a boxed `Send` future. Commands drain after they commit and reactions run
+/// commands, so the command path awaits this to give the recursion a finite, `Send` type.
+pub(crate) fn drain_boxed(
+    state: &AppState,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, ApiError>> + Send + '_>> {
+    Box::pin(drain(state))
 }
 
 /// Drains the outbox now and then every `every`, until the process ends.

@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
 use challenge::{Challenge, ChallengeServices};
+use clawback::{ClawbackCase, ClawbackServices, ClawbackTerms};
 use kernel::policy::Catalogue;
-use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
+use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
 use store::{Cqrs, Db, Store};
 
 use crate::{resolve_secret, Config, ConfigError};
@@ -17,6 +18,8 @@ pub struct AppState {
 struct Inner {
     store: Store,
     challenges: Cqrs<Challenge>,
+    clawbacks: Cqrs<ClawbackCase>,
+    integrity: Cqrs<::integrity::IntegrityRecord>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -35,10 +38,20 @@ impl AppState {
     ) -> AppState {
         let programmes = Arc::new(Catalogue::kunshan());
         let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
+        let clawbacks = store.cqrs::<ClawbackCase>(ClawbackServices::new(
+            clock.clone(),
+            Arc::new(WorkingCalendar::default()),
+            ClawbackTerms::default(),
+        ));
+        let integrity = store.cqrs::<::integrity::IntegrityRecord>(
+            ::integrity::IntegrityServices::new(clock.clone()),
+        );
         AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
+                clawbacks,
+                integrity,
                 clock,
                 ids,
                 secret,
@@ -75,6 +88,16 @@ impl AppState {
     /// The challenge command side.
     pub fn challenges(&self) -> &Cqrs<Challenge> {
         &self.inner.challenges
+    }
+
+    /// The clawback-case command side.
+    pub fn clawbacks(&self) -> &Cqrs<ClawbackCase> {
+        &self.inner.clawbacks
+    }
+
+    /// The integrity-record command side (one stream per organisation, id = USCC).
+    pub fn integrity(&self) -> &Cqrs<::integrity::IntegrityRecord> {
+        &self.inner.integrity
     }
 
     /// The clock.

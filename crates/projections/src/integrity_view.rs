@@ -69,7 +69,9 @@ impl From<&Recovery> for RecoveryEntry {
 /// An organisation's 科研诚信档案 as the API shows it (the `IntegrityRecord` schema).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct IntegrityView {
-    /// The organisation (also the stream id).
+    /// The stream id: the organisation's USCC.
+    pub id: String,
+    /// The organisation.
     pub org: Option<OrgCode>,
     /// Last stream sequence.
     pub version: usize,
@@ -97,6 +99,7 @@ impl View<IntegrityRecord> for IntegrityView {
             .get("recorded_at")
             .cloned()
             .unwrap_or_default();
+        self.id.clone_from(&event.aggregate_id);
         self.version = event.sequence;
         if self.created_at.is_empty() {
             self.created_at.clone_from(&at);
@@ -439,6 +442,7 @@ mod tests {
             view.update(&envelope(i + 1, e));
         }
         assert_eq!(view.org, Some(org()));
+        assert_eq!(view.id, ORG);
         assert_eq!(view.version, 6);
         assert_eq!(view.cases[0].status, "revoked");
         assert_eq!(view.cases[0].bar.map(|b| b.until), Some(day("2027-05-10")));

@@ -25,4 +25,7 @@ pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
-pub use subscription::{all_subscriptions, Subscription};
+pub use subscription::{
+    all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
+    OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION,
+};

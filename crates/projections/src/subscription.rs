@@ -21,5 +21,25 @@ impl Subscription {
 /// Every process manager grantledger runs. Each reaction's command is idempotent: its target id is
 /// derived from the causing event, and a repeated reaction is refused by the target as done.
 pub fn all_subscriptions() -> Vec<Subscription> {
-    Vec::new()
+    vec![
+        // A serious integrity record refers each related project's recovery: open a clawback case.
+        Subscription {
+            reactor: OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
+            aggregate_type: "integrity_record",
+            event_types: &["RecoveryReferred"],
+        },
+        // A clawback escalated as an integrity referral opens an integrity case on the debtor.
+        Subscription {
+            reactor: OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION,
+            aggregate_type: "clawback_case",
+            event_types: &["ClawbackEscalated"],
+        },
+    ]
 }
+
+/// Reactor: `integrity_record` `RecoveryReferred` → `ClawbackCase.Open`.
+pub const OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY: &str = "open_clawback_for_integrity_recovery";
+
+/// Reactor: `clawback_case` `ClawbackEscalated{IntegrityReferral}` → `IntegrityRecord.OpenCase`.
+pub const OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION: &str =
+    "open_integrity_case_for_clawback_escalation";

@@ -1,7 +1,11 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
 mod challenges;
+mod clawbacks;
+
+pub(crate) use clawbacks::owed_in_other_cases;
 mod health;
+mod integrity_records;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -42,7 +46,9 @@ impl Routes {
 
 fn all() -> Routes {
     let routes = health::routes(Routes::new());
-    challenges::routes(routes)
+    let routes = challenges::routes(routes);
+    let routes = clawbacks::routes(routes);
+    integrity_records::routes(routes)
 }
 
 /// Every `(method, path)` the API serves, with OpenAPI-style `{param}` paths.
