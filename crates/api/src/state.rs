@@ -28,7 +28,7 @@ struct Inner {
 }
 
 impl AppState {
-    /// Assembles the state over an opened store.
+    /// Assembles the state over an opened store, counting working days over weekends only.
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
@@ -36,11 +36,30 @@ impl AppState {
         secret: String,
         body_limit: usize,
     ) -> AppState {
+        Self::with_calendar(
+            store,
+            clock,
+            ids,
+            secret,
+            body_limit,
+            WorkingCalendar::default(),
+        )
+    }
+
+    /// Assembles the state over an opened store, skipping `calendar`'s holidays as well.
+    pub fn with_calendar(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+        secret: String,
+        body_limit: usize,
+        calendar: WorkingCalendar,
+    ) -> AppState {
         let programmes = Arc::new(Catalogue::kunshan());
         let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
         let clawbacks = store.cqrs::<ClawbackCase>(ClawbackServices::new(
             clock.clone(),
-            Arc::new(WorkingCalendar::default()),
+            Arc::new(calendar),
             ClawbackTerms::default(),
         ));
         let integrity = store.cqrs::<::integrity::IntegrityRecord>(
@@ -77,7 +96,14 @@ impl AppState {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let store = Store::new(db, projections::all_projectors());
-        Ok(AppState::new(store, clock, ids, secret, config.body_limit))
+        Ok(AppState::with_calendar(
+            store,
+            clock,
+            ids,
+            secret,
+            config.body_limit,
+            WorkingCalendar::new(config.holidays.iter().copied()),
+        ))
     }
 
     /// The store.
