@@ -285,5 +285,22 @@ async fn an_unpaid_case_goes_overdue_by_the_clock_and_escalates_into_an_integrit
     assert_eq!(cases[0]["source"]["clawback_case"], id.as_str());
     assert_eq!(cases[0]["related_projects"][0], "p-1");
     assert_eq!(app.state.store().outbox_len().await.unwrap(), 0);
+
+    // The escalation (event 4) delivered again opens no second integrity case.
+    crate::integrity::requeue(
+        app.state.store().db(),
+        projections::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION,
+        "clawback_case",
+        &id,
+        4,
+    )
+    .await;
+    api::reactions::drain(&app.state).await.unwrap();
+    assert_eq!(app.state.store().outbox_len().await.unwrap(), 0);
+    let record = app
+        .get(&format!("/v1/integrity/{}", orgs::ENT_A), &officer)
+        .await;
+    assert_eq!(record.expect(200)["cases"].as_array().unwrap().len(), 1);
+    assert_eq!(record.body["version"], 1);
 }
 both_backends!(an_unpaid_case_goes_overdue_by_the_clock_and_escalates_into_an_integrity_case);

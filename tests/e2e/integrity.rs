@@ -197,13 +197,15 @@ async fn clawback_cases(state: &AppState) -> Vec<serde_json::Value> {
         .items
 }
 
-async fn requeue(db: &Db, org: &str, sequence: i64) {
-    const SQL: &str = "INSERT INTO outbox (reactor, aggregate_type, aggregate_id, sequence) VALUES ($1, 'integrity_record', $2, $3)";
+/// Queues the reaction of `reactor` to event `sequence` of a stream again, as a redelivery would.
+pub async fn requeue(db: &Db, reactor: &str, aggregate_type: &str, id: &str, sequence: i64) {
+    const SQL: &str = "INSERT INTO outbox (reactor, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4)";
     match db {
         Db::Postgres(pool) => {
             sqlx::query(SQL)
-                .bind(projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY)
-                .bind(org)
+                .bind(reactor)
+                .bind(aggregate_type)
+                .bind(id)
                 .bind(sequence)
                 .execute(pool)
                 .await
@@ -211,8 +213,9 @@ async fn requeue(db: &Db, org: &str, sequence: i64) {
         }
         Db::Sqlite(pool) => {
             sqlx::query(&SQL.replace('$', "?"))
-                .bind(projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY)
-                .bind(org)
+                .bind(reactor)
+                .bind(aggregate_type)
+                .bind(id)
                 .bind(sequence)
                 .execute(pool)
                 .await
@@ -290,7 +293,14 @@ async fn a_reaction_lost_in_a_crash_runs_once_after_restart(backend: Backend) {
     let first_id = cases[0]["id"].as_str().unwrap().to_string();
 
     // At least once: the same reaction delivered again opens nothing new.
-    requeue(state.store().db(), org.as_str(), 4).await;
+    requeue(
+        state.store().db(),
+        projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
+        "integrity_record",
+        org.as_str(),
+        4,
+    )
+    .await;
     assert_eq!(state.store().outbox_len().await.unwrap(), 1);
     assert_eq!(api::reactions::drain(&state).await.unwrap(), 1);
     let cases = clawback_cases(&state).await;

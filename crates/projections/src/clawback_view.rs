@@ -342,8 +342,6 @@ impl Indexed for ClawbackView {
 /// The totals across every clawback case (one row, [`ClawbackLedgerView::ROW`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ClawbackLedgerView {
-    /// Last sequence folded of the stream that changed last (not meaningful across streams).
-    pub version: usize,
     /// Number of cases.
     pub cases: usize,
     /// Cases still open (not settled, withdrawn or closed).
@@ -387,7 +385,6 @@ fn status_after(event: &ClawbackEvent) -> Option<ClawbackStatus> {
 
 impl View<ClawbackCase> for ClawbackLedgerView {
     fn update(&mut self, event: &EventEnvelope<ClawbackCase>) {
-        self.version = event.sequence;
         let entry = self.by_case.entry(event.aggregate_id.clone()).or_default();
         entry.amounts.update(&event.payload);
         if let Some(s) = status_after(&event.payload) {
