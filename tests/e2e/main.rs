@@ -11,3 +11,4 @@ mod challenges;
 mod clawbacks;
 mod integrity;
 mod openapi;
+mod projects;

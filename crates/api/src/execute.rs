@@ -144,7 +144,8 @@ impl<'a> CommandCall<'a> {
             .map_err(ApiError::from)?;
         if self.caused_by.is_none() {
             // The client should see the consequences of its own command.
-            if let Err(e) = crate::reactions::drain_boxed(state).await {
+            // Boxed: reactions run commands themselves, so the future type is recursive.
+            if let Err(e) = Box::pin(crate::reactions::drain(state)).await {
                 tracing::warn!(error = %e, "drain after command failed; the background drain retries");
             }
         }

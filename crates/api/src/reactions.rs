@@ -105,6 +105,7 @@ async fn react(
     let reaction = Reaction::new(state, event);
     // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
+        projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
         projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY => {
             crate::recovery::open_clawback_for_integrity_recovery(&reaction).await
         }
@@ -113,6 +114,65 @@ async fn react(
         }
         other => Err(ReactionError::UnknownReactor(other.to_string())),
     }
+}
+
+/// A race's checkpoint results and conclusion, carried to each lane's project. Idempotent: a
+/// lane whose project already shows the step is skipped.
+async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
+    let event: project::RaceEvent = serde_json::from_value(r.event.payload.clone())
+        .map_err(|e| ApiError::Internal(format!("race event: {e}")))?;
+    let mut steps: Vec<(String, project::ProjectCommand, &str)> = Vec::new();
+    match event {
+        project::RaceEvent::CheckpointHeld {
+            checkpoint,
+            continued,
+            eliminated,
+        } => {
+            for lane in continued {
+                steps.push((
+                    lane,
+                    project::ProjectCommand::SurviveCheckpoint { checkpoint },
+                    "SurviveCheckpoint",
+                ));
+            }
+            for lane in eliminated {
+                steps.push((
+                    lane,
+                    project::ProjectCommand::EliminateFromRace { checkpoint },
+                    "EliminateFromRace",
+                ));
+            }
+        }
+        project::RaceEvent::RaceConcluded { survivor } => {
+            steps.push((
+                survivor,
+                project::ProjectCommand::ConcludeRace,
+                "ConcludeRace",
+            ));
+        }
+        project::RaceEvent::RaceFormed { .. } => {}
+    }
+    for (lane, command, name) in steps {
+        let view = r
+            .state
+            .store()
+            .view(projections::ProjectView::NAME, &lane)
+            .await
+            .map_err(ApiError::from)?;
+        let already = view.as_ref().is_some_and(|v| match &command {
+            project::ProjectCommand::SurviveCheckpoint { checkpoint } => {
+                v["checkpoints_survived"].as_u64() >= Some(u64::from(*checkpoint))
+            }
+            project::ProjectCommand::EliminateFromRace { .. } => v["status"] == "eliminated",
+            _ => v["race_lane"] == false,
+        });
+        if !already {
+            r.call()
+                .run(r.state, r.state.projects(), &lane, true, name, command)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs every queued reaction once (and those the reactions queue in turn); returns how many ran.
@@ -143,14 +203,6 @@ pub async fn drain(state: &AppState) -> Result<usize, ApiError> {
             }
         }
     }
-}
-
-/// [`drain`] as a boxed `Send` future. Commands drain after they commit and reactions run
-/// commands, so the command path awaits this to give the recursion a finite, `Send` type.
-pub(crate) fn drain_boxed(
-    state: &AppState,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, ApiError>> + Send + '_>> {
-    Box::pin(drain(state))
 }
 
 /// Drains the outbox now and then every `every`, until the process ends.

@@ -4,6 +4,7 @@ use challenge::{Challenge, ChallengeServices};
 use clawback::{ClawbackCase, ClawbackServices, ClawbackTerms};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
+use project::{Project, ProjectServices, Race};
 use store::{Cqrs, Db, Store};
 
 use crate::{resolve_secret, Config, ConfigError};
@@ -20,6 +21,8 @@ struct Inner {
     challenges: Cqrs<Challenge>,
     clawbacks: Cqrs<ClawbackCase>,
     integrity: Cqrs<::integrity::IntegrityRecord>,
+    projects: Cqrs<Project>,
+    races: Cqrs<Race>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -65,12 +68,16 @@ impl AppState {
         let integrity = store.cqrs::<::integrity::IntegrityRecord>(
             ::integrity::IntegrityServices::new(clock.clone()),
         );
+        let projects = store.cqrs::<Project>(ProjectServices::new(clock.clone()));
+        let races = store.cqrs::<Race>(ProjectServices::new(clock.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
                 clawbacks,
                 integrity,
+                projects,
+                races,
                 clock,
                 ids,
                 secret,
@@ -124,6 +131,16 @@ impl AppState {
     /// The integrity-record command side (one stream per organisation, id = USCC).
     pub fn integrity(&self) -> &Cqrs<::integrity::IntegrityRecord> {
         &self.inner.integrity
+    }
+
+    /// The project command side.
+    pub fn projects(&self) -> &Cqrs<Project> {
+        &self.inner.projects
+    }
+
+    /// The horse-race command side.
+    pub fn races(&self) -> &Cqrs<Race> {
+        &self.inner.races
     }
 
     /// The clock.

@@ -8,6 +8,7 @@ mod challenge_view;
 mod clawback_view;
 mod integrity_view;
 mod list;
+mod project_view;
 mod projector;
 mod subscription;
 
@@ -21,11 +22,14 @@ pub use integrity_view::{
     RecoveryEntry,
 };
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
+pub use project_view::{
+    MilestoneEntry, ProjectMembershipProjector, ProjectView, RaceView, ReferralEntry, TrancheEntry,
+};
 pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
 pub use subscription::{
     all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
-    OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION,
+    OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION, RACE_TO_LANES,
 };

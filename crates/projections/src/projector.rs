@@ -71,6 +71,17 @@ pub trait Projector: Send + Sync {
         current: Option<Value>,
         event: &SerializedEvent,
     ) -> Result<ViewRow, ProjectionError>;
+    /// Folds `event` into row `row_id`; projectors whose [`Projector::row_ids`] fan one event
+    /// out to several rows override this to tell the rows apart. By default, [`Projector::project`].
+    fn project_row(
+        &self,
+        row_id: &str,
+        current: Option<Value>,
+        event: &SerializedEvent,
+    ) -> Result<ViewRow, ProjectionError> {
+        let _ = row_id;
+        self.project(current, event)
+    }
 }
 
 /// Reads a metadata entry as text.
@@ -178,5 +189,12 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
             crate::IntegrityView,
         >::new(crate::IntegrityView::NAME)),
         Arc::new(crate::BarRegistryProjector::default()),
+        Arc::new(ViewProjector::<project::Project, crate::ProjectView>::new(
+            crate::ProjectView::NAME,
+        )),
+        Arc::new(crate::ProjectMembershipProjector),
+        Arc::new(ViewProjector::<project::Race, crate::RaceView>::new(
+            crate::RaceView::NAME,
+        )),
     ]
 }

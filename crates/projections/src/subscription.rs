@@ -34,6 +34,12 @@ pub fn all_subscriptions() -> Vec<Subscription> {
             aggregate_type: "clawback_case",
             event_types: &["ClawbackEscalated"],
         },
+        // 赛马制 checkpoints and the race's conclusion reach each lane's project.
+        Subscription {
+            reactor: RACE_TO_LANES,
+            aggregate_type: "race",
+            event_types: &["CheckpointHeld", "RaceConcluded"],
+        },
     ]
 }
 
@@ -43,3 +49,6 @@ pub const OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY: &str = "open_clawback_for_integr
 /// Reactor: `clawback_case` `ClawbackEscalated{IntegrityReferral}` → `IntegrityRecord.OpenCase`.
 pub const OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION: &str =
     "open_integrity_case_for_clawback_escalation";
+
+/// Carries a race's checkpoint results and conclusion to its lanes' projects.
+pub const RACE_TO_LANES: &str = "race_to_lanes";

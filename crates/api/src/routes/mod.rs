@@ -6,6 +6,7 @@ mod clawbacks;
 pub(crate) use clawbacks::owed_in_other_cases;
 mod health;
 mod integrity_records;
+mod projects;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -48,7 +49,8 @@ fn all() -> Routes {
     let routes = health::routes(Routes::new());
     let routes = challenges::routes(routes);
     let routes = clawbacks::routes(routes);
-    integrity_records::routes(routes)
+    let routes = integrity_records::routes(routes);
+    projects::routes(routes)
 }
 
 /// Every `(method, path)` the API serves, with OpenAPI-style `{param}` paths.
