@@ -1,5 +1,6 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
+mod audit;
 mod challenges;
 mod clawbacks;
 
@@ -50,7 +51,8 @@ fn all() -> Routes {
     let routes = challenges::routes(routes);
     let routes = clawbacks::routes(routes);
     let routes = integrity_records::routes(routes);
-    projects::routes(routes)
+    let routes = projects::routes(routes);
+    audit::routes(routes)
 }
 
 /// Every `(method, path)` the API serves, with OpenAPI-style `{param}` paths.
@@ -93,6 +95,10 @@ pub fn router(state: AppState) -> Router {
         .router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            audit::auditors_read_only,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
