@@ -312,3 +312,57 @@ async fn a_reaction_lost_in_a_crash_runs_once_after_restart(backend: Backend) {
     drop(db);
 }
 both_backends!(a_reaction_lost_in_a_crash_runs_once_after_restart);
+
+/// The bar registry is what the consortium's formation reads: a barred member is refused with
+/// `organisation_barred` and the bar's end date, and accepted again from the anniversary on.
+async fn a_barred_member_cannot_join_a_consortium_until_the_anniversary(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let base = format!("/v1/integrity/{}", orgs::ENT_A);
+    let case = app
+        .post(
+            &format!("{base}/cases"),
+            &officer,
+            json!({"allegation": "伪造数据", "source": {"kind": "report", "reference": "r-9"}}),
+        )
+        .await
+        .expect(201)["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &format!("{base}/cases/{case}/determination"),
+        &officer,
+        json!({"severity": "serious", "findings_ref": "f"}),
+    )
+    .await
+    .expect(200);
+    app.post(&format!("{base}/cases/{case}/record"), &officer, json!({}))
+        .await
+        .expect(200);
+
+    let formation = json!({
+        "name": "昆山光刻材料创新联合体",
+        "lead": orgs::LEAD,
+        "members": [orgs::ENT_A, orgs::ENT_B, orgs::ENT_C, orgs::UNIV, orgs::INST],
+        "charter_ref": "章程-2027-01",
+        "focus_chain": "新型显示"
+    });
+    let lead = app.applicant(orgs::LEAD);
+    app.set_now("2030-01-09T09:00:00+08:00");
+    let refused = app.post("/v1/consortia", &lead, formation.clone()).await;
+    refused.problem(409, "organisation_barred");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2030-01-10"),
+        "{}",
+        refused.body
+    );
+    app.set_now("2030-01-10T09:00:00+08:00");
+    app.post("/v1/consortia", &lead, formation)
+        .await
+        .expect(201);
+}
+both_backends!(a_barred_member_cannot_join_a_consortium_until_the_anniversary);

@@ -11,6 +11,7 @@ mod helpers;
 mod audit;
 mod challenges;
 mod clawbacks;
+mod consortia;
 mod integrity;
 mod openapi;
 mod projects;

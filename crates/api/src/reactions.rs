@@ -112,6 +112,9 @@ async fn react(
         projections::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION => {
             crate::recovery::open_integrity_case_for_clawback_escalation(&reaction).await
         }
+        crate::reactions_consortium::EVALUATION_RESULTS => {
+            crate::reactions_consortium::record_results(&reaction).await
+        }
         other => Err(ReactionError::UnknownReactor(other.to_string())),
     }
 }

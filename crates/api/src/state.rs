@@ -2,6 +2,8 @@ use std::sync::Arc;
 
 use challenge::{Challenge, ChallengeServices};
 use clawback::{ClawbackCase, ClawbackServices, ClawbackTerms};
+use consortium::{Consortium, ConsortiumServices};
+use evaluation::{EvaluationRound, EvaluationServices};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
 use project::{Project, ProjectServices, Race};
@@ -23,6 +25,8 @@ struct Inner {
     integrity: Cqrs<::integrity::IntegrityRecord>,
     projects: Cqrs<Project>,
     races: Cqrs<Race>,
+    consortia: Cqrs<Consortium>,
+    evaluation_rounds: Cqrs<EvaluationRound>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -70,6 +74,9 @@ impl AppState {
         );
         let projects = store.cqrs::<Project>(ProjectServices::new(clock.clone()));
         let races = store.cqrs::<Race>(ProjectServices::new(clock.clone()));
+        let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
+        let evaluation_rounds =
+            store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -78,6 +85,8 @@ impl AppState {
                 integrity,
                 projects,
                 races,
+                consortia,
+                evaluation_rounds,
                 clock,
                 ids,
                 secret,
@@ -141,6 +150,16 @@ impl AppState {
     /// The horse-race command side.
     pub fn races(&self) -> &Cqrs<Race> {
         &self.inner.races
+    }
+
+    /// The consortium command side.
+    pub fn consortia(&self) -> &Cqrs<Consortium> {
+        &self.inner.consortia
+    }
+
+    /// The evaluation-round command side.
+    pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
+        &self.inner.evaluation_rounds
     }
 
     /// The clock.

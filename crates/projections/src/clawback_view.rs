@@ -98,7 +98,7 @@ pub struct WaiverEntry {
 
 /// The objection and its decision.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ObjectionEntry {
+pub struct ClawbackObjectionEntry {
     /// Grounds.
     pub grounds: String,
     /// Whether a hearing was asked for.
@@ -150,7 +150,7 @@ pub struct ClawbackView {
     /// Last day to object.
     pub objection_deadline: Option<NaiveDate>,
     /// The objection, if any.
-    pub objection: Option<ObjectionEntry>,
+    pub objection: Option<ClawbackObjectionEntry>,
     /// Repayments in order.
     pub repayments: Vec<RepaymentEntry>,
     /// Write-offs in order.
@@ -236,11 +236,11 @@ impl View<ClawbackCase> for ClawbackView {
                 filed_on,
             } => {
                 self.set_status(ClawbackStatus::ObjectionPending);
-                self.objection = Some(ObjectionEntry {
+                self.objection = Some(ClawbackObjectionEntry {
                     grounds: grounds.clone(),
                     hearing_requested: *hearing_requested,
                     filed_on: Some(*filed_on),
-                    ..ObjectionEntry::default()
+                    ..ClawbackObjectionEntry::default()
                 });
             }
             ClawbackEvent::AmountConfirmed {

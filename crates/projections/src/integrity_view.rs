@@ -36,7 +36,7 @@ pub struct IntegrityCaseEntry {
     /// The bar of a serious record.
     pub bar: Option<Bar>,
     /// Recoveries referred to clawback.
-    pub recover: Vec<RecoveryEntry>,
+    pub recover: Vec<IntegrityRecoveryEntry>,
     /// Revocation date.
     pub revoked_on: Option<NaiveDate>,
     /// Why it was revoked.
@@ -47,7 +47,7 @@ pub struct IntegrityCaseEntry {
 
 /// A recovery referred to clawback.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecoveryEntry {
+pub struct IntegrityRecoveryEntry {
     /// Project.
     pub project: String,
     /// Amount to recover.
@@ -56,9 +56,9 @@ pub struct RecoveryEntry {
     pub disbursed_fen: i64,
 }
 
-impl From<&Recovery> for RecoveryEntry {
+impl From<&Recovery> for IntegrityRecoveryEntry {
     fn from(r: &Recovery) -> Self {
-        RecoveryEntry {
+        IntegrityRecoveryEntry {
             project: r.project.clone(),
             amount_fen: r.amount.fen(),
             disbursed_fen: r.disbursed.fen(),
@@ -165,7 +165,7 @@ impl View<IntegrityRecord> for IntegrityView {
                 if let Some(c) = self.case_mut(case_id) {
                     c.status = CaseStatus::Recorded.as_str().into();
                     c.bar = *bar;
-                    c.recover = recover.iter().map(RecoveryEntry::from).collect();
+                    c.recover = recover.iter().map(IntegrityRecoveryEntry::from).collect();
                     c.recorded_on = Some(*recorded_on);
                 }
             }

@@ -6,6 +6,8 @@
 
 mod challenge_view;
 mod clawback_view;
+mod consortium_view;
+mod evaluation_view;
 mod integrity_view;
 mod list;
 mod project_view;
@@ -14,12 +16,21 @@ mod subscription;
 
 pub use challenge_view::ChallengeView;
 pub use clawback_view::{
-    CaseAmounts, ClawbackLedgerProjector, ClawbackLedgerView, ClawbackView, LedgerEntry,
-    ObjectionEntry, RepaymentEntry, WaiverEntry,
+    CaseAmounts, ClawbackLedgerProjector, ClawbackLedgerView, ClawbackObjectionEntry, ClawbackView,
+    LedgerEntry, RepaymentEntry, WaiverEntry,
+};
+pub use consortium_view::{
+    AcceptanceEntry, ApplicationEntry, ConsortiumAcceptanceView, ConsortiumView, EvaluationEntry,
+    GrantEntry, LevelEntry, LevelMoney, MembershipChange, MoneyByLevel, RecoveryEntry,
+    RevocationEntry,
+};
+pub use evaluation_view::{
+    EvaluationRoundView, EvaluatorEntry, EvaluatorQueueItem, EvaluatorQueueProjector,
+    ObjectionEntry, SubjectEntry, EVALUATION_RESULTS_REACTOR,
 };
 pub use integrity_view::{
-    BarEntry, BarRegistryProjector, BarRegistryView, IntegrityCaseEntry, IntegrityView,
-    RecoveryEntry,
+    BarEntry, BarRegistryProjector, BarRegistryView, IntegrityCaseEntry, IntegrityRecoveryEntry,
+    IntegrityView,
 };
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
 pub use project_view::{

@@ -5,6 +5,8 @@ mod challenges;
 mod clawbacks;
 
 pub(crate) use clawbacks::owed_in_other_cases;
+mod consortia;
+mod evaluation_rounds;
 mod health;
 mod integrity_records;
 mod projects;
@@ -52,6 +54,8 @@ fn all() -> Routes {
     let routes = clawbacks::routes(routes);
     let routes = integrity_records::routes(routes);
     let routes = projects::routes(routes);
+    let routes = consortia::routes(routes);
+    let routes = evaluation_rounds::routes(routes);
     audit::routes(routes)
 }
 
