@@ -10,6 +10,8 @@ mod helpers;
 
 mod audit;
 mod challenges;
+mod clawbacks;
 mod consortia;
+mod integrity;
 mod openapi;
 mod projects;
