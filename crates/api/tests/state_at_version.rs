@@ -222,8 +222,15 @@ fn every_registered_aggregate_type_has_this_property_test() {
     let registered: Vec<&str> = FOLDS.iter().map(|(kind, _)| *kind).collect();
     assert_eq!(
         registered,
-        [Challenge::TYPE, "project", "race"],
-        "a new aggregate in api::audit::FOLDS needs its own property test (here or in state_at_version_projects.rs)"
+        [
+            Challenge::TYPE,
+            "project",
+            "race",
+            "consortium",
+            "evaluation_round"
+        ],
+        "a new aggregate in api::audit::FOLDS needs its own property test (here, in \
+         state_at_version_projects.rs or in state_at_version_consortia.rs)"
     );
 }
 
