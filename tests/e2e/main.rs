@@ -15,3 +15,4 @@ mod consortia;
 mod integrity;
 mod openapi;
 mod projects;
+mod recovery;
