@@ -1,10 +1,14 @@
 //! Auditors: history, time travel, verification after tampering by direct SQL, export bundles
 //! checked by the built binary, the dossier, the access log, and auditors being read-only.
 
+use std::collections::HashMap;
+
+use kernel::{Money, OrgCode};
+use project::{AwardProject, ProjectCommand};
 use serde_json::{json, Value};
 use store::Db;
 
-use crate::helpers::{challenge_draft, orgs, spawn_app, Backend, TestApp};
+use crate::helpers::{challenge_draft, orgs, published_challenge, spawn_app, Backend, TestApp};
 
 /// Drafts a call at `2027-01-10T01:00:00Z` and amends its title three times, an hour apart, so
 /// the stream has four events; returns its id.
@@ -499,6 +503,238 @@ async fn the_dossier_merges_a_stream_into_one_timeline(backend: Backend) {
     .problem(403, "forbidden");
 }
 both_backends!(the_dossier_merges_a_stream_into_one_timeline);
+
+/// Seeds project `id` as the award's process manager would: awarded from call `challenge_id`,
+/// recorded at the app's clock.
+async fn awarded_project(app: &TestApp, challenge_id: &str, id: &str) {
+    let award = AwardProject {
+        challenge_id: challenge_id.into(),
+        bid_id: format!("bid-{id}"),
+        lead: OrgCode::parse(orgs::ENT_A).unwrap(),
+        members: vec![],
+        demand_owner: OrgCode::parse(orgs::LEAD).unwrap(),
+        award: Money::from_wan_yuan(200),
+        completion_deadline: "2029-12-31".parse().unwrap(),
+        race_lane: false,
+    };
+    let metadata = HashMap::from([
+        (
+            "recorded_at".to_string(),
+            app.state.clock().now().to_rfc3339(),
+        ),
+        ("actor_sub".to_string(), "test-seed".to_string()),
+    ]);
+    app.state
+        .projects()
+        .execute_with_metadata(id, ProjectCommand::CreateFromAward(award), metadata)
+        .await
+        .unwrap();
+}
+
+async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_records(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    app.set_now("2027-01-10T01:00:00Z");
+    let call = published_challenge(&app, json!({})).await;
+    app.set_now("2027-03-01T01:00:00Z");
+    awarded_project(&app, &call, "p-dossier").await;
+    awarded_project(&app, &call, "p-other").await;
+
+    app.set_now("2027-06-01T01:00:00Z");
+    let clawback = |subject: Value| {
+        json!({
+            "subject": subject,
+            "debtor": orgs::ENT_A,
+            "basis": {"kind": "officer_decision", "reference": "昆科追〔2027〕1号"},
+            "amount_fen": 100_000,
+            "disbursed_fen": 1_000_000
+        })
+    };
+    let case = app
+        .post(
+            "/v1/clawbacks",
+            &officer,
+            clawback(json!({"kind": "project", "id": "p-dossier"})),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.set_now("2027-06-02T01:00:00Z");
+    app.post(&format!("/v1/clawbacks/{case}/notice"), &officer, json!({}))
+        .await
+        .expect(200);
+    // Cases on another project or on a consortium stay out.
+    for subject in [
+        json!({"kind": "project", "id": "p-other"}),
+        json!({"kind": "consortium", "id": "p-dossier"}),
+    ] {
+        app.post("/v1/clawbacks", &officer, clawback(subject))
+            .await
+            .expect(201);
+    }
+
+    // ENT_B's record names the project in its second case; recording that case with a
+    // recovery makes the referral's process manager open a second clawback case on it.
+    app.set_now("2027-07-01T01:00:00Z");
+    let integrity = format!("/v1/integrity/{}", orgs::ENT_B);
+    let open_case = |projects: Value| {
+        json!({
+            "allegation": "伪造验收测试数据",
+            "related_projects": projects,
+            "source": {"kind": "report", "reference": "举报〔2027〕3号"}
+        })
+    };
+    app.post(
+        &format!("{integrity}/cases"),
+        &officer,
+        open_case(json!(["p-other"])),
+    )
+    .await
+    .expect(201);
+    app.set_now("2027-07-02T01:00:00Z");
+    let opened = app
+        .post(
+            &format!("{integrity}/cases"),
+            &officer,
+            open_case(json!(["p-dossier", "p-other"])),
+        )
+        .await;
+    let integrity_case = opened.expect(201)["case_id"].as_str().unwrap().to_string();
+    app.set_now("2027-07-03T01:00:00Z");
+    app.post(
+        &format!("{integrity}/cases/{integrity_case}/determination"),
+        &officer,
+        json!({"severity": "serious", "findings_ref": "调查报告〔2027〕1号"}),
+    )
+    .await
+    .expect(200);
+    app.set_now("2027-07-04T01:00:00Z");
+    app.post(
+        &format!("{integrity}/cases/{integrity_case}/record"),
+        &officer,
+        json!({"recover": [{"project": "p-dossier", "amount_fen": 300_000, "disbursed_fen": 800_000}]}),
+    )
+    .await
+    .expect(200);
+    // Another organisation's record about another project stays out.
+    app.post(
+        &format!("/v1/integrity/{}/cases", orgs::ENT_C),
+        &officer,
+        open_case(json!(["p-other"])),
+    )
+    .await
+    .expect(201);
+    let referred = app
+        .get("/v1/clawbacks?status=opened", &officer)
+        .await
+        .expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["basis"]["kind"] == "integrity_recorded")
+        .expect("the referral's clawback case")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let dossier = app
+        .get("/v1/audit/projects/p-dossier", &app.auditor())
+        .await
+        .expect(200)
+        .clone();
+    let streams: Vec<(String, String, String, Option<String>, u64)> = dossier["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["chain"]["ok"], true, "{s}");
+            (
+                s["aggregate_type"].as_str().unwrap().to_string(),
+                s["aggregate_id"].as_str().unwrap().to_string(),
+                s["relation"].as_str().unwrap().to_string(),
+                s["via"]["aggregate_id"].as_str().map(str::to_string),
+                s["events"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut expected = vec![
+        ("project", "p-dossier", "root", None, 1),
+        ("challenge", call.as_str(), "call", Some("p-dossier"), 2),
+        // No bid stream exists in this scenario: the link stands, with no events.
+        ("bid", "bid-p-dossier", "winning_bid", Some("p-dossier"), 0),
+        (
+            "clawback_case",
+            case.as_str(),
+            "clawback_case",
+            Some("p-dossier"),
+            2,
+        ),
+        (
+            "clawback_case",
+            referred.as_str(),
+            "clawback_case",
+            Some("p-dossier"),
+            1,
+        ),
+        // Opened twice, determined, recorded, one recovery referred.
+        (
+            "integrity_record",
+            orgs::ENT_B,
+            "integrity_record",
+            Some("p-dossier"),
+            5,
+        ),
+    ]
+    .into_iter()
+    .map(|(t, i, r, v, n)| {
+        let via = v.map(str::to_string);
+        (t.to_string(), i.to_string(), r.to_string(), via, n)
+    })
+    .collect::<Vec<_>>();
+    let mut got = streams.clone();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected, "{dossier}");
+    assert_eq!(streams[0].2, "root");
+
+    // One timeline, ordered by recorded_at, in which every stream with events is named.
+    let timeline = dossier["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 11);
+    let at: Vec<&str> = timeline
+        .iter()
+        .map(|e| e["recorded_at"].as_str().unwrap())
+        .collect();
+    let mut sorted = at.clone();
+    sorted.sort();
+    assert_eq!(at, sorted);
+    let named: Vec<(String, String)> = timeline
+        .iter()
+        .map(|e| {
+            (
+                e["stream"]["aggregate_type"].as_str().unwrap().to_string(),
+                e["stream"]["aggregate_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (kind, id, _, _, events) in &expected {
+        let n = named.iter().filter(|s| (&s.0, &s.1) == (kind, id)).count();
+        assert_eq!(n as u64, *events, "{kind}/{id} in the timeline");
+    }
+    let first_of = |kind: &str| {
+        timeline
+            .iter()
+            .find(|e| e["stream"]["aggregate_type"] == kind)
+            .unwrap()["event_type"]
+            .clone()
+    };
+    assert_eq!(first_of("clawback_case"), "ClawbackOpened");
+    assert_eq!(first_of("integrity_record"), "IntegrityCaseOpened");
+}
+both_backends!(the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_records);
 
 async fn every_audit_read_is_logged_and_the_log_cannot_be_erased(backend: Backend) {
     let app = spawn_app(backend).await;

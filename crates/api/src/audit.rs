@@ -9,10 +9,12 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use challenge::Challenge;
 use chrono::{DateTime, Utc};
+use clawback::{ClawbackCase, ClawbackEvent, Subject};
 use consortium::Consortium;
 use cqrs_es::persist::SerializedEvent;
 use cqrs_es::Aggregate;
 use evaluation::EvaluationRound;
+use integrity::{IntegrityEvent, IntegrityRecord};
 use project::{Project, ProjectEvent, Race, RaceEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -73,6 +75,8 @@ pub const FOLDS: &[(&str, FoldFn)] = &[
     (Race::TYPE, fold::<Race>),
     (Consortium::TYPE, fold::<Consortium>),
     (EvaluationRound::TYPE, fold::<EvaluationRound>),
+    (ClawbackCase::TYPE, fold::<ClawbackCase>),
+    (IntegrityRecord::TYPE, fold::<IntegrityRecord>),
 ];
 
 /// The fold function of `aggregate_type`, if it is registered.
@@ -140,6 +144,8 @@ pub const LINKS: &[LinkRule] = &[
     LinkRule::of::<Challenge>(),
     LinkRule::of::<Project>(),
     LinkRule::of::<Race>(),
+    LinkRule::of::<ClawbackCase>(),
+    LinkRule::of::<IntegrityRecord>(),
 ];
 
 fn stream(aggregate_type: &str, aggregate_id: &str) -> StreamId {
@@ -180,6 +186,44 @@ impl ProjectLinks for Race {
                     member: stream(Race::TYPE, id),
                     of: stream(Project::TYPE, lane),
                     relation: "race",
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+// A clawback case on a project joins that project's dossier; a case on a consortium joins none.
+impl ProjectLinks for ClawbackCase {
+    fn links(id: &str, event: &Self::Event) -> Vec<Link> {
+        match event {
+            ClawbackEvent::ClawbackOpened {
+                subject: Subject::Project(project),
+                ..
+            } => vec![Link {
+                member: stream(ClawbackCase::TYPE, id),
+                of: stream(Project::TYPE, project),
+                relation: "clawback_case",
+            }],
+            _ => Vec::new(),
+        }
+    }
+}
+
+// An organisation's integrity record joins the dossier of every project one of its cases
+// names as related. The recoveries of a recorded case name a subset of those projects, so the
+// opening event is enough.
+impl ProjectLinks for IntegrityRecord {
+    fn links(id: &str, event: &Self::Event) -> Vec<Link> {
+        match event {
+            IntegrityEvent::IntegrityCaseOpened {
+                related_projects, ..
+            } => related_projects
+                .iter()
+                .map(|project| Link {
+                    member: stream(IntegrityRecord::TYPE, id),
+                    of: stream(Project::TYPE, project),
+                    relation: "integrity_record",
                 })
                 .collect(),
             _ => Vec::new(),

@@ -227,10 +227,13 @@ fn every_registered_aggregate_type_has_this_property_test() {
             "project",
             "race",
             "consortium",
-            "evaluation_round"
+            "evaluation_round",
+            "clawback_case",
+            "integrity_record"
         ],
         "a new aggregate in api::audit::FOLDS needs its own property test (here, in \
-         state_at_version_projects.rs or in state_at_version_consortia.rs)"
+         state_at_version_projects.rs, state_at_version_consortia.rs or \
+         state_at_version_clawbacks.rs)"
     );
 }
 
