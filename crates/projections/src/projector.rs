@@ -71,6 +71,17 @@ pub trait Projector: Send + Sync {
         current: Option<Value>,
         event: &SerializedEvent,
     ) -> Result<ViewRow, ProjectionError>;
+    /// Folds `event` into row `row_id`; projectors whose [`Projector::row_ids`] fan one event
+    /// out to several rows override this to tell the rows apart. By default, [`Projector::project`].
+    fn project_row(
+        &self,
+        row_id: &str,
+        current: Option<Value>,
+        event: &SerializedEvent,
+    ) -> Result<ViewRow, ProjectionError> {
+        let _ = row_id;
+        self.project(current, event)
+    }
 }
 
 /// Reads a metadata entry as text.
@@ -161,8 +172,22 @@ where
 
 /// Every projector grantledger keeps inline.
 pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
-    vec![Arc::new(ViewProjector::<
-        challenge::Challenge,
-        crate::ChallengeView,
-    >::new(crate::ChallengeView::NAME))]
+    vec![
+        Arc::new(
+            ViewProjector::<challenge::Challenge, crate::ChallengeView>::new(
+                crate::ChallengeView::NAME,
+            ),
+        ),
+        Arc::new(ViewProjector::<bid::Bid, crate::BidView>::new(
+            crate::BidView::NAME,
+        )),
+        Arc::new(ViewProjector::<bid::Bid, crate::BidRankingView>::new(
+            crate::BidRankingView::NAME,
+        )),
+        Arc::new(crate::ReviewAssignmentProjector),
+        Arc::new(crate::BidPartyProjector),
+        Arc::new(ViewProjector::<project::Project, crate::ProjectView>::new(
+            crate::ProjectView::NAME,
+        )),
+    ]
 }

@@ -230,7 +230,7 @@ pub(crate) async fn fold_into_views<T: Tx>(
                     Some(row) => Some(row.payload.clone()),
                     None => tx.view_payload(key.0, &key.1).await?,
                 };
-                let row = projector.project(current, event)?;
+                let row = projector.project_row(&key.1, current, event)?;
                 rows.insert(key, row);
             }
         }
