@@ -8,6 +8,7 @@ mod error;
 mod execute;
 mod extract;
 mod integrity;
+pub mod reactions;
 mod routes;
 mod state;
 
@@ -57,6 +58,7 @@ impl Application {
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
+        reactions::spawn_background(self.state.clone(), std::time::Duration::from_secs(2));
         let app = router(self.state);
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

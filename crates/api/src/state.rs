@@ -21,6 +21,7 @@ struct Inner {
     ids: Arc<dyn IdGen>,
     secret: String,
     body_limit: usize,
+    drain: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -42,6 +43,7 @@ impl AppState {
                 ids,
                 secret,
                 body_limit,
+                drain: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -88,6 +90,11 @@ impl AppState {
     /// The token signing secret.
     pub fn jwt_secret(&self) -> &str {
         &self.inner.secret
+    }
+
+    /// Held while this process drains the outbox.
+    pub(crate) fn drain_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.drain
     }
 
     /// Largest accepted body.

@@ -10,6 +10,7 @@ mod fanout;
 mod list;
 mod project_view;
 mod projector;
+mod subscription;
 #[cfg(test)]
 mod tests;
 
@@ -28,3 +29,4 @@ pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
+pub use subscription::{all_subscriptions, Subscription};

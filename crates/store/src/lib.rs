@@ -12,9 +12,10 @@ mod db;
 mod error;
 mod repository;
 mod store;
+pub mod testing;
 mod tx;
 
 pub use db::{Backend, Db};
 pub use error::StoreError;
 pub use repository::LedgerRepository;
-pub use store::{AccessEntry, Cqrs, Store, StreamId};
+pub use store::{AccessEntry, Cqrs, PendingReaction, Store, StreamId, MAX_REACTION_ATTEMPTS};

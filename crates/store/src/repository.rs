@@ -5,11 +5,11 @@ use cqrs_es::persist::{
 };
 use cqrs_es::Aggregate;
 use postgres_es::PostgresEventRepository;
-use projections::Projector;
+use projections::{Projector, Subscription};
 use serde_json::Value;
 use sqlite_es::SqliteEventRepository;
 
-use crate::tx::{append_events, fold_into_views, AppendError, Tx};
+use crate::tx::{append_events, enqueue_reactions, fold_into_views, AppendError, Tx};
 use crate::{Db, StoreError};
 
 /// The reading half: postgres-es or sqlite-es, unchanged.
@@ -29,6 +29,7 @@ pub struct LedgerRepository {
     db: Db,
     reader: Reader,
     projectors: Arc<[Arc<dyn Projector>]>,
+    subscriptions: Arc<[Subscription]>,
 }
 
 fn persistence(err: StoreError) -> PersistenceError {
@@ -50,18 +51,26 @@ fn appended(err: AppendError) -> PersistenceError {
 
 async fn commit_all<T: Tx>(
     tx: &mut T,
-    projectors: &[Arc<dyn Projector>],
+    repo: &LedgerRepository,
     events: &mut [SerializedEvent],
 ) -> Result<(), PersistenceError> {
     append_events(tx, events).await.map_err(appended)?;
-    fold_into_views(tx, projectors, events)
+    fold_into_views(tx, &repo.projectors, events)
+        .await
+        .map_err(persistence)?;
+    enqueue_reactions(tx, &repo.subscriptions, events)
         .await
         .map_err(persistence)
 }
 
 impl LedgerRepository {
-    /// A repository over `db` that keeps `projectors` inline.
-    pub fn new(db: Db, projectors: Arc<[Arc<dyn Projector>]>) -> Self {
+    /// A repository over `db` that keeps `projectors` inline and queues events for
+    /// `subscriptions` in the outbox.
+    pub fn new(
+        db: Db,
+        projectors: Arc<[Arc<dyn Projector>]>,
+        subscriptions: Arc<[Subscription]>,
+    ) -> Self {
         let reader = match &db {
             Db::Postgres(pool) => {
                 Reader::Postgres(Arc::new(PostgresEventRepository::new(pool.clone())))
@@ -72,6 +81,7 @@ impl LedgerRepository {
             db,
             reader,
             projectors,
+            subscriptions,
         }
     }
 
@@ -84,7 +94,7 @@ impl LedgerRepository {
         match &self.db {
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await.map_err(|e| persistence(e.into()))?;
-                commit_all(&mut tx, &self.projectors, &mut events).await?;
+                commit_all(&mut tx, self, &mut events).await?;
                 tx.commit().await.map_err(|e| persistence(e.into()))
             }
             Db::Sqlite(pool) => {
@@ -94,7 +104,7 @@ impl LedgerRepository {
                     .begin_with("BEGIN IMMEDIATE")
                     .await
                     .map_err(|e| persistence(e.into()))?;
-                commit_all(&mut tx, &self.projectors, &mut events).await?;
+                commit_all(&mut tx, self, &mut events).await?;
                 tx.commit().await.map_err(|e| persistence(e.into()))
             }
         }

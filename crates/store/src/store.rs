@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use cqrs_es::persist::{PersistedEventStore, SerializedEvent};
 use cqrs_es::{Aggregate, CqrsFramework};
-use projections::{Cursor, ListQuery, Page, Projector};
+use projections::{Cursor, ListQuery, Page, Projector, Subscription};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
@@ -42,11 +42,28 @@ pub struct AccessEntry {
     pub target: String,
 }
 
+/// An outbox row waiting for its process manager.
+#[derive(Debug, Clone)]
+pub struct PendingReaction {
+    /// Outbox row id.
+    pub id: i64,
+    /// The reactor to run.
+    pub reactor: String,
+    /// How often it was tried before.
+    pub attempts: i32,
+    /// The causing event.
+    pub event: SerializedEvent,
+}
+
+/// A reaction is given up (left in the outbox for an operator) after this many failures.
+pub const MAX_REACTION_ATTEMPTS: i32 = 5;
+
 /// The database with grantledger's views and repositories on top.
 #[derive(Clone)]
 pub struct Store {
     db: Db,
     projectors: Arc<[Arc<dyn Projector>]>,
+    subscriptions: Arc<[Subscription]>,
 }
 
 const EVENT_COLUMNS: &str =
@@ -99,11 +116,21 @@ fn sqlite_event(row: &sqlx::sqlite::SqliteRow) -> Result<SerializedEvent, StoreE
 }
 
 impl Store {
-    /// A store over `db` keeping `projectors` inline.
+    /// A store over `db` keeping `projectors` inline, with every process manager of
+    /// [`projections::all_subscriptions`] fed through the outbox.
     pub fn new(db: Db, projectors: Vec<Arc<dyn Projector>>) -> Store {
         Store {
             db,
             projectors: projectors.into(),
+            subscriptions: projections::all_subscriptions().into(),
+        }
+    }
+
+    /// The same store with these subscriptions instead (tests).
+    pub fn with_subscriptions(self, subscriptions: Vec<Subscription>) -> Store {
+        Store {
+            subscriptions: subscriptions.into(),
+            ..self
         }
     }
 
@@ -114,7 +141,11 @@ impl Store {
 
     /// The repository cqrs-es persists through.
     pub fn repository(&self) -> LedgerRepository {
-        LedgerRepository::new(self.db.clone(), self.projectors.clone())
+        LedgerRepository::new(
+            self.db.clone(),
+            self.projectors.clone(),
+            self.subscriptions.clone(),
+        )
     }
 
     /// The command side for aggregate `A`, with its services.
@@ -421,5 +452,97 @@ impl Store {
                 },
             )
             .collect())
+    }
+
+    /// Outbox rows after `after_id` that have not failed too often, oldest first, with their events.
+    pub async fn pending_reactions(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<PendingReaction>, StoreError> {
+        let sql = format!(
+            "SELECT o.id AS outbox_id, o.reactor, o.attempts, e.aggregate_type, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload, e.metadata \
+             FROM outbox o JOIN events e ON e.aggregate_type = o.aggregate_type AND e.aggregate_id = o.aggregate_id AND e.sequence = o.sequence \
+             WHERE o.id > $1 AND o.attempts < {MAX_REACTION_ATTEMPTS} ORDER BY o.id LIMIT {limit}"
+        );
+        match &self.db {
+            Db::Postgres(pool) => {
+                let rows = sqlx::query(&sql).bind(after_id).fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PendingReaction {
+                            id: r.try_get("outbox_id")?,
+                            reactor: r.try_get("reactor")?,
+                            attempts: r.try_get("attempts")?,
+                            event: pg_event(r)?,
+                        })
+                    })
+                    .collect()
+            }
+            Db::Sqlite(pool) => {
+                let rows = sqlx::query(&sqlite_sql(&sql))
+                    .bind(after_id)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PendingReaction {
+                            id: r.try_get("outbox_id")?,
+                            reactor: r.try_get("reactor")?,
+                            attempts: r.try_get("attempts")?,
+                            event: sqlite_event(r)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Removes a reaction that has run.
+    pub async fn complete_reaction(&self, id: i64) -> Result<(), StoreError> {
+        const SQL: &str = "DELETE FROM outbox WHERE id = $1";
+        match &self.db {
+            Db::Postgres(pool) => sqlx::query(SQL)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Db::Sqlite(pool) => sqlx::query(&sqlite_sql(SQL))
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        };
+        Ok(())
+    }
+
+    /// Records a failed attempt of a reaction; it is retried until [`MAX_REACTION_ATTEMPTS`].
+    pub async fn fail_reaction(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        const SQL: &str =
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1";
+        match &self.db {
+            Db::Postgres(pool) => sqlx::query(SQL)
+                .bind(id)
+                .bind(error)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Db::Sqlite(pool) => sqlx::query(&sqlite_sql(SQL))
+                .bind(id)
+                .bind(error)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        };
+        Ok(())
+    }
+
+    /// How many reactions are waiting (including given-up ones).
+    pub async fn outbox_len(&self) -> Result<i64, StoreError> {
+        const SQL: &str = "SELECT COUNT(*) FROM outbox";
+        Ok(match &self.db {
+            Db::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+            Db::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+        })
     }
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use cqrs_es::persist::SerializedEvent;
-use projections::{Projector, ViewRow};
+use projections::{Projector, Subscription, ViewRow};
 use serde_json::Value;
 use sqlx::{Postgres, Sqlite, Transaction};
 
@@ -38,6 +38,12 @@ pub(crate) trait Tx: Send {
         id: &str,
         row: &ViewRow,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Queues `event` for `reactor` in the outbox.
+    fn enqueue(
+        &mut self,
+        reactor: &str,
+        event: &SerializedEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Rewrites `$1`-style placeholders into SQLite's numbered `?1` form.
@@ -48,6 +54,7 @@ pub(crate) fn sqlite_sql(sql: &str) -> String {
 const LAST_EVENT: &str = "SELECT sequence, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence DESC LIMIT 1";
 const INSERT_EVENT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const VIEW_PAYLOAD: &str = "SELECT payload FROM views WHERE view_name = $1 AND view_id = $2";
+const ENQUEUE: &str = "INSERT INTO outbox (reactor, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 const UPSERT_VIEW: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
     ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload";
 
@@ -113,6 +120,17 @@ impl Tx for Transaction<'_, Postgres> {
             .await?;
         Ok(())
     }
+
+    async fn enqueue(&mut self, reactor: &str, e: &SerializedEvent) -> Result<(), StoreError> {
+        sqlx::query(ENQUEUE)
+            .bind(reactor)
+            .bind(&e.aggregate_type)
+            .bind(&e.aggregate_id)
+            .bind(e.sequence as i64)
+            .execute(&mut **self)
+            .await?;
+        Ok(())
+    }
 }
 
 impl Tx for Transaction<'_, Sqlite> {
@@ -172,6 +190,17 @@ impl Tx for Transaction<'_, Sqlite> {
             .await?;
         Ok(())
     }
+
+    async fn enqueue(&mut self, reactor: &str, e: &SerializedEvent) -> Result<(), StoreError> {
+        sqlx::query(&sqlite_sql(ENQUEUE))
+            .bind(reactor)
+            .bind(&e.aggregate_type)
+            .bind(&e.aggregate_id)
+            .bind(e.sequence as i64)
+            .execute(&mut **self)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Why an append was refused before it reached the database.
@@ -208,6 +237,23 @@ pub(crate) async fn append_events<T: Tx>(
         prev = chain::recorded_hash(event).unwrap_or_default().to_string();
         tx.insert_event(event).await?;
         expected += 1;
+    }
+    Ok(())
+}
+
+/// Queues every event some process manager subscribes to.
+pub(crate) async fn enqueue_reactions<T: Tx>(
+    tx: &mut T,
+    subscriptions: &[Subscription],
+    events: &[SerializedEvent],
+) -> Result<(), StoreError> {
+    for event in events {
+        for sub in subscriptions
+            .iter()
+            .filter(|s| s.wants(&event.aggregate_type, &event.event_type))
+        {
+            tx.enqueue(sub.reactor, event).await?;
+        }
     }
     Ok(())
 }

@@ -149,11 +149,7 @@ async fn draft_challenge(
     let actor = caller.require(Role::Officer)?;
     let command = ChallengeCommand::Draft(dto.try_into()?);
     let id = state.ids().new_id().to_string();
-    let call = CommandCall {
-        actor,
-        request_id: &request_id,
-        if_match: IfMatch(None),
-    };
+    let call = CommandCall::new(actor, &request_id, IfMatch(None));
     call.run(
         &state,
         state.challenges(),
@@ -235,11 +231,7 @@ async fn command(
     name: &str,
     command: <Challenge as Aggregate>::Command,
 ) -> Result<Response, ApiError> {
-    let call = CommandCall {
-        actor: caller.require(Role::Officer)?,
-        request_id,
-        if_match,
-    };
+    let call = CommandCall::new(caller.require(Role::Officer)?, request_id, if_match);
     call.run(state, state.challenges(), id, true, name, command)
         .await?;
     challenge_response(state, id, StatusCode::OK).await

@@ -1,0 +1,141 @@
+//! Process managers: the reactions that carry one stream's events into commands on another.
+//!
+//! The store queues each subscribed event in the outbox inside the event's own transaction
+//! ([`projections::all_subscriptions`]). [`drain`] runs the queued reactions at least once: right
+//! after every command (so a client sees the consequences of its own command), at start-up, and
+//! every few seconds. A crash between an event and its reaction leaves the row queued, and the
+//! next drain runs it. Every reaction is idempotent: its command's target id is derived from the
+//! causing event ([`reaction_id`]), and the target refuses a second creation, which counts as done.
+
+use std::time::Duration;
+
+use cqrs_es::persist::SerializedEvent;
+use kernel::Actor;
+use uuid::Uuid;
+
+use crate::execute::{CommandCall, IfMatch, RequestId};
+use crate::{ApiError, AppState};
+
+/// The actor recorded on commands a process manager issues.
+pub const PROCESS_MANAGER: &str = "system:process-manager";
+
+/// Namespace of ids derived from causing events.
+const NAMESPACE: Uuid = Uuid::from_u128(0x6772_616e_746c_6564_6765_725f_7265_6163);
+
+/// A stable id for what `purpose` creates in reaction to `event`: the same event always gives
+/// the same id, so a repeated reaction addresses the same stream.
+pub fn reaction_id(event: &SerializedEvent, purpose: &str) -> String {
+    let name = format!(
+        "{}/{}/{}/{purpose}",
+        event.aggregate_type, event.aggregate_id, event.sequence
+    );
+    Uuid::new_v5(&NAMESPACE, name.as_bytes()).to_string()
+}
+
+/// Why a reaction did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReactionError {
+    /// No reactor has this name (a subscription without a handler).
+    #[error("no reactor named {0:?}")]
+    UnknownReactor(String),
+    /// The reaction's command failed.
+    #[error(transparent)]
+    Command(#[from] ApiError),
+}
+
+/// The context a reaction's command runs in: the process manager as actor, the causing event's
+/// request id, and `caused_by` naming the event.
+#[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
+pub(crate) struct Reaction<'a> {
+    pub(crate) state: &'a AppState,
+    pub(crate) event: &'a SerializedEvent,
+    actor: Actor,
+    request_id: RequestId,
+}
+
+impl<'a> Reaction<'a> {
+    fn new(state: &'a AppState, event: &'a SerializedEvent) -> Self {
+        let request_id = event
+            .metadata
+            .get("request_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        Reaction {
+            state,
+            event,
+            actor: Actor {
+                sub: PROCESS_MANAGER.to_string(),
+                roles: Vec::new(),
+                org: None,
+            },
+            request_id: RequestId(request_id),
+        }
+    }
+
+    /// The call a reaction's command is issued with.
+    #[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
+    pub(crate) fn call(&self) -> CommandCall<'_> {
+        CommandCall::new(&self.actor, &self.request_id, IfMatch(None)).caused_by(self.event)
+    }
+}
+
+/// Runs the reactor named `reactor` on `event`.
+async fn react(
+    state: &AppState,
+    reactor: &str,
+    event: &SerializedEvent,
+) -> Result<(), ReactionError> {
+    let reaction = Reaction::new(state, event);
+    // One arm per subscription in `projections::all_subscriptions`; the first arrive with bids.
+    #[allow(clippy::match_single_binding)]
+    match reactor {
+        other => {
+            let _ = &reaction;
+            Err(ReactionError::UnknownReactor(other.to_string()))
+        }
+    }
+}
+
+/// Runs every queued reaction once (and those the reactions queue in turn); returns how many ran.
+/// Failed reactions stay queued with their error and are retried by the next drain.
+pub async fn drain(state: &AppState) -> Result<usize, ApiError> {
+    let _one_drain_at_a_time = state.drain_lock().lock().await;
+    let mut after = 0i64;
+    let mut done = 0usize;
+    loop {
+        let batch = state.store().pending_reactions(after, 100).await?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        for pending in batch {
+            after = pending.id;
+            match react(state, &pending.reactor, &pending.event).await {
+                Ok(()) => {
+                    state.store().complete_reaction(pending.id).await?;
+                    done += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, error = %e, "reaction failed; it stays queued");
+                    state
+                        .store()
+                        .fail_reaction(pending.id, &e.to_string())
+                        .await?;
+                }
+            }
+        }
+    }
+}
+
+/// Drains the outbox now and then every `every`, until the process ends.
+pub(crate) fn spawn_background(state: AppState, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = drain(&state).await {
+                tracing::warn!(error = %e, "background drain failed");
+            }
+        }
+    });
+}
