@@ -9,7 +9,6 @@ use crate::{ApiError, AppState};
 ///
 /// Until research-integrity records exist this answers "not barred" for everyone; the
 /// integrity issue replaces the body with a read of the bar registry, and no caller changes.
-#[allow(dead_code)] // first callers arrive with bids and consortia
 pub(crate) async fn active_bars(
     _state: &AppState,
     _orgs: &[OrgCode],

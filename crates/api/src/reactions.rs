@@ -9,8 +9,12 @@
 
 use std::time::Duration;
 
+use bid::{Bid, BidCommand};
+use challenge::ChallengeEvent;
 use cqrs_es::persist::SerializedEvent;
 use kernel::Actor;
+use project::{CreateFromAward, Project, ProjectCommand};
+use projections::BidView;
 use uuid::Uuid;
 
 use crate::execute::{CommandCall, IfMatch, RequestId};
@@ -45,7 +49,6 @@ pub enum ReactionError {
 
 /// The context a reaction's command runs in: the process manager as actor, the causing event's
 /// request id, and `caused_by` naming the event.
-#[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
 pub(crate) struct Reaction<'a> {
     pub(crate) state: &'a AppState,
     pub(crate) event: &'a SerializedEvent,
@@ -74,7 +77,6 @@ impl<'a> Reaction<'a> {
     }
 
     /// The call a reaction's command is issued with.
-    #[allow(dead_code)] // its first reactors (award → projects) arrive with the bids issue
     pub(crate) fn call(&self) -> CommandCall<'_> {
         CommandCall::new(&self.actor, &self.request_id, IfMatch(None)).caused_by(self.event)
     }
@@ -87,14 +89,111 @@ async fn react(
     event: &SerializedEvent,
 ) -> Result<(), ReactionError> {
     let reaction = Reaction::new(state, event);
-    // One arm per subscription in `projections::all_subscriptions`; the first arrive with bids.
-    #[allow(clippy::match_single_binding)]
+    // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
-        other => {
-            let _ = &reaction;
-            Err(ReactionError::UnknownReactor(other.to_string()))
+        "award_outcome" => award_outcome(&reaction).await,
+        other => Err(ReactionError::UnknownReactor(other.to_string())),
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(event: &SerializedEvent) -> Result<T, ReactionError> {
+    serde_json::from_value(event.payload.clone())
+        .map_err(|e| ReactionError::Command(ApiError::Internal(e.to_string())))
+}
+
+/// The bid's status as its view records it, `None` when the bid does not exist.
+async fn bid_status(state: &AppState, id: &str) -> Result<Option<String>, ReactionError> {
+    let value = state
+        .store()
+        .view(BidView::NAME, id)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(value.and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string)))
+}
+
+/// `ChallengeAwarded` → one project per winner (`Project.CreateFromAward`, id derived from the
+/// event and the bid), the winner's bid `MarkAwarded`; every other bid still in play
+/// `MarkNotSelected`. `ChallengeUnfilled` → `MarkNotSelected` for the bids still in play. Steps
+/// already done (project exists, bid already decided) are skipped, so a re-run is harmless.
+async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
+    let state = r.state;
+    let (challenge_id, winners, not_selected) = match decode::<ChallengeEvent>(r.event)? {
+        ChallengeEvent::ChallengeAwarded {
+            winners,
+            not_selected,
+            ..
+        } => (r.event.aggregate_id.clone(), winners, not_selected),
+        ChallengeEvent::ChallengeUnfilled { not_selected, .. } => {
+            (r.event.aggregate_id.clone(), Vec::new(), not_selected)
+        }
+        _ => return Ok(()),
+    };
+    for w in winners {
+        let project_id = reaction_id(r.event, &format!("project/{}", w.bid_id));
+        let create = ProjectCommand::CreateFromAward(CreateFromAward {
+            challenge_id: challenge_id.clone(),
+            bid_id: w.bid_id.clone(),
+            lead: w.lead.clone(),
+            members: w.members.clone(),
+            award_amount: w.amount,
+            lane: w.lane,
+        });
+        let created = r
+            .call()
+            .execute::<Project>(
+                state,
+                state.projects(),
+                &project_id,
+                false,
+                "CreateFromAward",
+                create,
+            )
+            .await;
+        match created {
+            Ok(()) => {}
+            Err(ApiError::Domain {
+                code: "project_already_created",
+                ..
+            }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if bid_status(state, &w.bid_id).await?.as_deref() == Some("cleared") {
+            let mark = BidCommand::MarkAwarded {
+                project_id,
+                amount: w.amount,
+                lane: w.lane,
+            };
+            r.call()
+                .execute::<Bid>(state, state.bids(), &w.bid_id, true, "MarkAwarded", mark)
+                .await?;
         }
     }
+    for bid_id in not_selected {
+        let live = matches!(
+            bid_status(state, &bid_id).await?.as_deref(),
+            Some(
+                "submitted"
+                    | "compliant"
+                    | "under_review"
+                    | "reviewed"
+                    | "in_public_notice"
+                    | "cleared"
+            )
+        );
+        if live {
+            r.call()
+                .execute::<Bid>(
+                    state,
+                    state.bids(),
+                    &bid_id,
+                    true,
+                    "MarkNotSelected",
+                    BidCommand::MarkNotSelected,
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs every queued reaction once (and those the reactions queue in turn); returns how many ran.

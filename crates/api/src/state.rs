@@ -1,8 +1,10 @@
 use std::sync::Arc;
 
+use bid::{Bid, BidServices};
 use challenge::{Challenge, ChallengeServices};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
+use project::Project;
 use store::{Cqrs, Db, Store};
 
 use crate::{resolve_secret, Config, ConfigError};
@@ -17,6 +19,9 @@ pub struct AppState {
 struct Inner {
     store: Store,
     challenges: Cqrs<Challenge>,
+    bids: Cqrs<Bid>,
+    projects: Cqrs<Project>,
+    programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -34,11 +39,17 @@ impl AppState {
         body_limit: usize,
     ) -> AppState {
         let programmes = Arc::new(Catalogue::kunshan());
-        let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
+        let challenges =
+            store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes.clone()));
+        let bids = store.cqrs::<Bid>(BidServices::new(clock.clone(), programmes.clone()));
+        let projects = store.cqrs::<Project>(());
         AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
+                bids,
+                projects,
+                programmes,
                 clock,
                 ids,
                 secret,
@@ -75,6 +86,21 @@ impl AppState {
     /// The challenge command side.
     pub fn challenges(&self) -> &Cqrs<Challenge> {
         &self.inner.challenges
+    }
+
+    /// The bid command side.
+    pub fn bids(&self) -> &Cqrs<Bid> {
+        &self.inner.bids
+    }
+
+    /// The project command side.
+    pub fn projects(&self) -> &Cqrs<Project> {
+        &self.inner.projects
+    }
+
+    /// The programme catalogue.
+    pub fn programmes(&self) -> &Catalogue {
+        &self.inner.programmes
     }
 
     /// The clock.

@@ -21,5 +21,13 @@ impl Subscription {
 /// Every process manager grantledger runs. Each reaction's command is idempotent: its target id is
 /// derived from the causing event, and a repeated reaction is refused by the target as done.
 pub fn all_subscriptions() -> Vec<Subscription> {
-    Vec::new()
+    vec![AWARD_OUTCOME]
 }
+
+/// `ChallengeAwarded` / `ChallengeUnfilled` → one project per winner (`Project.CreateFromAward`),
+/// winners' bids `MarkAwarded`, every other bid still in play `MarkNotSelected`.
+pub const AWARD_OUTCOME: Subscription = Subscription {
+    reactor: "award_outcome",
+    aggregate_type: "challenge",
+    event_types: &["ChallengeAwarded", "ChallengeUnfilled"],
+};

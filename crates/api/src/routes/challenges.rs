@@ -120,7 +120,14 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-const STATUSES: [&str; 4] = ["draft", "published", "closed", "cancelled"];
+const STATUSES: [&str; 6] = [
+    "draft",
+    "published",
+    "closed",
+    "cancelled",
+    "awarded",
+    "unfilled",
+];
 
 async fn load_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
     state

@@ -1,5 +1,7 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
+mod awards;
+mod bids;
 mod challenges;
 mod health;
 
@@ -42,7 +44,9 @@ impl Routes {
 
 fn all() -> Routes {
     let routes = health::routes(Routes::new());
-    challenges::routes(routes)
+    let routes = challenges::routes(routes);
+    let routes = bids::routes(routes);
+    awards::routes(routes)
 }
 
 /// Every `(method, path)` the API serves, with OpenAPI-style `{param}` paths.
