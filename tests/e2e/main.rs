@@ -7,5 +7,6 @@
 #[macro_use]
 mod helpers;
 
+mod bids;
 mod challenges;
 mod openapi;
