@@ -350,6 +350,7 @@ async fn three_bid_a_horse_race_of_two_is_awarded_and_each_party_sees_its_share(
     let awarded = awarded.expect(200).clone();
     assert_eq!(awarded["status"], "awarded");
     assert_eq!(awarded["winners"][0]["lane"], 1);
+    assert_eq!(awarded["winners"][0]["amount_fen"], 180_000_000);
     assert_eq!(awarded["winners"][1]["lane"], 2);
 
     // --- what each party sees ---

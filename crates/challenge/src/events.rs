@@ -77,7 +77,8 @@ pub struct Winner {
     pub lead: OrgCode,
     /// Joint members.
     pub members: Vec<OrgCode>,
-    /// The amount awarded (fen).
+    /// The amount awarded (`amount_fen` on the wire).
+    #[serde(rename = "amount_fen")]
     pub amount: Money,
     /// Lane number (from 1) in a horse race; `None` for a single winner.
     pub lane: Option<u8>,
