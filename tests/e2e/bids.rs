@@ -14,7 +14,7 @@ fn submission(lead_name: &str, member: Option<(&str, &str)>, wan: i64) -> Value 
     let first = fen * 6 / 10;
     let mut body = json!({
         "lead_name": lead_name,
-        "title": format!("{lead_name} 光刻胶方案"),
+        "title": "光刻胶国产化方案",
         "team_lead": "张三",
         "technical_plan": "树脂合成与光酸体系",
         "requested_fen": fen,
@@ -438,6 +438,12 @@ async fn three_bid_a_horse_race_of_two_is_awarded_and_each_party_sees_its_share(
     assert!(!has(&mine[0], "panel"));
     let mine = app.get("/v1/me/bids", &c).await;
     assert_eq!(mine.expect(200)["items"][0]["status"], "withdrawn");
+
+    // Every view, fan-out rows included, is rebuilt from the events to the same rows.
+    let store = app.state.store();
+    let before = store.dump_views().await.unwrap();
+    store.rebuild_projections().await.unwrap();
+    assert_eq!(store.dump_views().await.unwrap(), before);
 }
 both_backends!(three_bid_a_horse_race_of_two_is_awarded_and_each_party_sees_its_share);
 
@@ -491,3 +497,146 @@ async fn fifty_simultaneous_bids_all_land_and_one_org_gets_only_one(backend: Bac
     }
 }
 both_backends!(fifty_simultaneous_bids_all_land_and_one_org_gets_only_one);
+
+async fn a_recused_expert_is_replaced_a_correction_supersedes_and_a_call_without_cleared_bids_goes_unfilled(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let a = app.applicant(orgs::ENT_A);
+    let call = published_challenge(&app, json!({})).await;
+    let bid = app
+        .post(
+            &format!("/v1/challenges/{call}/bids"),
+            &a,
+            submission("甲科技", None, 100),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Amend while the window is open: the revision counts up, the history keeps both.
+    let mut amended = submission("甲科技", None, 120);
+    amended.as_object_mut().unwrap().remove("lead_name");
+    let res = app
+        .post(&format!("/v1/bids/{bid}/amend"), &a, amended)
+        .await;
+    assert_eq!(res.expect(200)["revision"], 2);
+    assert_eq!(res.body["requested_fen"], 120_000_000);
+    assert_eq!(res.body["revisions"].as_array().unwrap().len(), 2);
+
+    app.set_now("2027-02-27T09:00:00+08:00");
+    app.post(&format!("/v1/challenges/{call}/close"), &officer, json!({}))
+        .await
+        .expect(200);
+    app.post(
+        &format!("/v1/bids/{bid}/formal-check"),
+        &officer,
+        json!({"passed": true}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/v1/bids/{bid}/reviewers"),
+        &officer,
+        json!({"reviewers": [
+            {"id": "r1", "org": orgs::ENT_C}, {"id": "r2", "org": orgs::INST}, {"id": "r3", "org": orgs::NRDI}
+        ]}),
+    )
+    .await
+    .expect(200);
+    let r1 = app.token("r1", "reviewer", Some(orgs::ENT_C));
+    let r2 = app.token("r2", "reviewer", Some(orgs::INST));
+    let r3 = app.token("r3", "reviewer", Some(orgs::NRDI));
+    let r5 = app.token("r5", "reviewer", Some(orgs::UNIV));
+    let assess =
+        |v: u8| json!({"scores": scores(v), "recommendation": "not_recommend", "comment": "一般"});
+
+    // r3 steps down; the conclusion waits for a replacement.
+    app.post(
+        &format!("/v1/bids/{bid}/recusal"),
+        &r3,
+        json!({"reason": "曾与申报单位合作"}),
+    )
+    .await
+    .expect(200);
+    app.post(&format!("/v1/bids/{bid}/assessments"), &r3, assess(50))
+        .await
+        .problem(403, "not_assigned_reviewer");
+    for t in [&r1, &r2] {
+        app.post(&format!("/v1/bids/{bid}/assessments"), t, assess(60))
+            .await
+            .expect(200);
+    }
+    app.post(
+        &format!("/v1/bids/{bid}/review-conclusion"),
+        &officer,
+        json!({"recommended": false}),
+    )
+    .await
+    .problem(422, "too_few_reviewers");
+    app.post(
+        &format!("/v1/bids/{bid}/reviewers"),
+        &officer,
+        json!({"reviewers": [{"id": "r5", "org": orgs::UNIV}]}),
+    )
+    .await
+    .expect(200);
+    app.post(&format!("/v1/bids/{bid}/assessments"), &r5, assess(40))
+        .await
+        .expect(200);
+    // r1 corrects with a reason; both entries stay, only the correction counts.
+    let mut correction = assess(30);
+    correction["reason"] = json!("误读了预算表");
+    app.post(
+        &format!("/v1/bids/{bid}/assessments/correction"),
+        &r1,
+        correction,
+    )
+    .await
+    .expect(200);
+    let res = app
+        .post(
+            &format!("/v1/bids/{bid}/review-conclusion"),
+            &officer,
+            json!({"recommended": false, "note": "不推荐"}),
+        )
+        .await;
+    let concluded = res.expect(200);
+    assert_eq!(concluded["status"], "not_recommended");
+    // (30 + 60 + 40) / 3 = 43.33
+    assert_eq!(concluded["review"]["mean_score_x100"], 4333);
+    let entries = concluded["assessments"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    let r1_entries: Vec<&Value> = entries.iter().filter(|e| e["reviewer"] == "r1").collect();
+    assert_eq!(r1_entries[0]["superseded"], true);
+    assert_eq!(r1_entries[1]["correction_reason"], "误读了预算表");
+    let panel = concluded["panel"].as_array().unwrap();
+    assert_eq!(panel.len(), 4);
+    assert_eq!(panel[2]["recusal_reason"], "曾与申报单位合作");
+    let queue = app.get("/v1/me/reviews?status=recused", &r3).await;
+    assert_eq!(queue.expect(200)["items"].as_array().unwrap().len(), 1);
+
+    // No cleared bid: an award is refused, 流榜 is declared.
+    app.post(
+        &format!("/v1/challenges/{call}/award"),
+        &officer,
+        json!({"winners": [{"bid_id": bid, "amount_fen": 1}]}),
+    )
+    .await
+    .problem(422, "bid_not_cleared");
+    let res = app
+        .post(
+            &format!("/v1/challenges/{call}/unfilled"),
+            &officer,
+            json!({"reason": "无推荐的揭榜方"}),
+        )
+        .await;
+    assert_eq!(res.expect(200)["status"], "unfilled");
+    let seen = app.get(&format!("/v1/bids/{bid}"), &a).await;
+    assert_eq!(seen.expect(200)["status"], "not_recommended");
+}
+both_backends!(
+    a_recused_expert_is_replaced_a_correction_supersedes_and_a_call_without_cleared_bids_goes_unfilled
+);
