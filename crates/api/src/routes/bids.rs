@@ -509,6 +509,9 @@ fn caller_org(caller: &Caller) -> Result<&OrgCode, ApiError> {
 
 // ---------- commands ----------
 
+/// Runs a command on an existing bid. A caller who may not read the bid gets 404, as for a
+/// bid that does not exist: bid ids derive from (call, organisation), so a refusal must not
+/// confirm that an organisation has bid.
 async fn run(
     state: &AppState,
     call: CommandCall<'_>,
@@ -516,6 +519,7 @@ async fn run(
     name: &str,
     command: BidCommand,
 ) -> Result<(), ApiError> {
+    readable_bid(state, &Caller(call.actor.clone()), id).await?;
     call.run(state, state.bids(), id, true, name, command).await
 }
 
@@ -1009,7 +1013,7 @@ async fn upload_attachment(
             detail: format!("the content is not {content_type}"),
         });
     }
-    let (view, _) = bid_of(&state, &id).await?;
+    let (view, _, _) = readable_bid(&state, &caller, &id).await?;
     if view.lead.as_ref() != Some(&by) {
         return Err(ApiError::Forbidden(
             "only the lead organisation attaches documents".into(),
