@@ -346,7 +346,7 @@ impl Bid {
         check_content(&content, lead, call)?;
         check_bars(bars, lead, &content)?;
         if &content == self.content()? {
-            return Err(BidError::Required("a change"));
+            return Err(BidError::NothingToAmend);
         }
         Ok(BidEvent::BidAmended {
             content,

@@ -122,6 +122,9 @@ pub enum BidError {
         /// The call's deadline.
         completion_deadline: NaiveDate,
     },
+    /// An amendment identical to the current content.
+    #[error("the amendment changes nothing")]
+    NothingToAmend,
     /// A sum did not fit in fen.
     #[error("amount overflow")]
     AmountOverflow,
@@ -271,6 +274,7 @@ impl DomainError for BidError {
             BidError::TranchesMismatch { .. } => "tranche_sum_mismatch",
             BidError::MilestonesOutOfOrder => "milestones_out_of_order",
             BidError::MilestoneAfterDeadline { .. } => "milestone_after_deadline",
+            BidError::NothingToAmend => "nothing_to_amend",
             BidError::AmountOverflow => "amount_overflow",
             BidError::AttachmentHashInvalid => "attachment_hash_invalid",
             BidError::AttachmentDuplicate => "attachment_duplicate",

@@ -634,6 +634,14 @@ fn the_owner_amends_inside_the_window() {
 }
 
 #[test]
+fn an_amendment_that_changes_nothing_is_refused() {
+    in_window()
+        .given(vec![submitted()])
+        .when(amend(LEAD, content()))
+        .then_expect_error(BidError::NothingToAmend);
+}
+
+#[test]
 fn someone_else_cannot_amend() {
     in_window()
         .given(vec![submitted()])
