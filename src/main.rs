@@ -150,7 +150,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 let verdict = store
                     .verify_stream(&s.aggregate_type, &s.aggregate_id)
                     .await?;
-                if !verdict.ok {
+                if verdict.events == 0 {
+                    // Only a stream named on the command line can be empty: it was never
+                    // written, or every event of it was removed.
+                    broken += 1;
+                    println!("MISSING {}/{}: no events", s.aggregate_type, s.aggregate_id);
+                } else if !verdict.ok {
                     broken += 1;
                     println!(
                         "BROKEN {}/{} at sequence {}: {}",

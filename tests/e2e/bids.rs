@@ -370,7 +370,17 @@ async fn three_bid_a_horse_race_of_two_is_awarded_and_each_party_sees_its_share(
         .unwrap()
         .expect("a project per winner");
     assert_eq!(project["bid_id"], a_bid.as_str());
-    assert_eq!(project["lane"], 1);
+    assert_eq!(project["race_lane"], true);
+    assert_eq!(project["awarded_fen"], 180_000_000);
+    // The lead and its member read their project; the two lanes form the call's race.
+    let seen = app
+        .get(&format!("/v1/projects/{project_id}"), &member)
+        .await;
+    assert_eq!(seen.expect(200)["status"], "awarded");
+    let race = app
+        .get(&format!("/v1/challenges/{call}/race"), &officer)
+        .await;
+    assert_eq!(race.expect(200)["lanes"].as_array().unwrap().len(), 2);
     let b_full = app.get(&format!("/v1/bids/{b_bid}"), &officer).await;
     assert_eq!(b_full.expect(200)["status"], "awarded");
     assert_eq!(b_full.body["objections"][0]["objector_name"], "李四");

@@ -1,12 +1,15 @@
 //! End-to-end tests over HTTP: the real application on a random port, against a fresh SQLite
 //! file and a fresh PostgreSQL database, every scenario on both.
 
-// Test code: a failed expectation is a failed test.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+// Scenarios are plain async fns called from generated #[test]s, which clippy's
+// allow-unwrap/expect-in-tests does not see as tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[macro_use]
 mod helpers;
 
+mod audit;
 mod bids;
 mod challenges;
 mod openapi;
+mod projects;

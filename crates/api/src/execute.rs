@@ -133,7 +133,8 @@ impl<'a> CommandCall<'a> {
             .await?;
         if self.caused_by.is_none() {
             // The client should see the consequences of its own command.
-            if let Err(e) = crate::reactions::drain(state).await {
+            // Boxed: reactions run commands themselves, so the future type is recursive.
+            if let Err(e) = Box::pin(crate::reactions::drain(state)).await {
                 tracing::warn!(error = %e, "drain after command failed; the background drain retries");
             }
         }

@@ -2,6 +2,7 @@
 //! `application/problem+json` errors. Handlers only extract, authorise, translate a DTO into a
 //! command and map the result; rules live in the aggregates.
 
+pub mod audit;
 mod auth;
 mod config;
 mod error;

@@ -10,11 +10,11 @@
 use std::time::Duration;
 
 use bid::{Bid, BidCommand};
-use challenge::ChallengeEvent;
+use challenge::{AwardMode, ChallengeEvent};
 use cqrs_es::persist::SerializedEvent;
 use kernel::Actor;
-use project::{CreateFromAward, Project, ProjectCommand};
-use projections::BidView;
+use project::{AwardProject, Project, ProjectCommand, Race, RaceCommand};
+use projections::{BidView, ChallengeView};
 use uuid::Uuid;
 
 use crate::execute::{CommandCall, IfMatch, RequestId};
@@ -91,6 +91,7 @@ async fn react(
     let reaction = Reaction::new(state, event);
     // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
+        projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
         "award_outcome" => award_outcome(&reaction).await,
         other => Err(ReactionError::UnknownReactor(other.to_string())),
     }
@@ -117,26 +118,42 @@ async fn bid_status(state: &AppState, id: &str) -> Result<Option<String>, Reacti
 /// already done (project exists, bid already decided) are skipped, so a re-run is harmless.
 async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
     let state = r.state;
-    let (challenge_id, winners, not_selected) = match decode::<ChallengeEvent>(r.event)? {
+    let challenge_id = r.event.aggregate_id.clone();
+    let terms = match state
+        .store()
+        .view(ChallengeView::NAME, &challenge_id)
+        .await
+        .map_err(ApiError::from)?
+        .map(serde_json::from_value::<ChallengeView>)
+    {
+        Some(Ok(ChallengeView {
+            terms: Some(terms), ..
+        })) => terms,
+        _ => {
+            return Err(ApiError::Internal(format!("challenge {challenge_id} has no terms")).into())
+        }
+    };
+    let (winners, not_selected) = match decode::<ChallengeEvent>(r.event)? {
         ChallengeEvent::ChallengeAwarded {
             winners,
             not_selected,
             ..
-        } => (r.event.aggregate_id.clone(), winners, not_selected),
-        ChallengeEvent::ChallengeUnfilled { not_selected, .. } => {
-            (r.event.aggregate_id.clone(), Vec::new(), not_selected)
-        }
+        } => (winners, not_selected),
+        ChallengeEvent::ChallengeUnfilled { not_selected, .. } => (Vec::new(), not_selected),
         _ => return Ok(()),
     };
-    for w in winners {
+    let mut lanes = Vec::new();
+    for w in &winners {
         let project_id = reaction_id(r.event, &format!("project/{}", w.bid_id));
-        let create = ProjectCommand::CreateFromAward(CreateFromAward {
+        let create = ProjectCommand::CreateFromAward(AwardProject {
             challenge_id: challenge_id.clone(),
             bid_id: w.bid_id.clone(),
             lead: w.lead.clone(),
             members: w.members.clone(),
-            award_amount: w.amount,
-            lane: w.lane,
+            demand_owner: terms.demand_owner.clone(),
+            award: w.amount,
+            completion_deadline: terms.completion_deadline,
+            race_lane: w.lane.is_some(),
         });
         let created = r
             .call()
@@ -152,19 +169,39 @@ async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
         match created {
             Ok(()) => {}
             Err(ApiError::Domain {
-                code: "project_already_created",
+                code: "project_already_exists",
                 ..
             }) => {}
             Err(e) => return Err(e.into()),
         }
         if bid_status(state, &w.bid_id).await?.as_deref() == Some("cleared") {
             let mark = BidCommand::MarkAwarded {
-                project_id,
+                project_id: project_id.clone(),
                 amount: w.amount,
                 lane: w.lane,
             };
             r.call()
                 .execute::<Bid>(state, state.bids(), &w.bid_id, true, "MarkAwarded", mark)
+                .await?;
+        }
+        lanes.push(project_id);
+    }
+    // 赛马制: the lanes form the call's race (one race stream per call, keyed by the call's id).
+    if let AwardMode::HorseRace { max_teams } = terms.mode {
+        let formed = state
+            .store()
+            .stream_version("race", &challenge_id)
+            .await
+            .map_err(ApiError::from)?
+            .is_some();
+        if !formed {
+            let form = RaceCommand::Form {
+                challenge_id: challenge_id.clone(),
+                lanes,
+                max_lanes: max_teams,
+            };
+            r.call()
+                .execute::<Race>(state, state.races(), &challenge_id, false, "FormRace", form)
                 .await?;
         }
     }
@@ -190,6 +227,65 @@ async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
                     "MarkNotSelected",
                     BidCommand::MarkNotSelected,
                 )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A race's checkpoint results and conclusion, carried to each lane's project. Idempotent: a
+/// lane whose project already shows the step is skipped.
+async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
+    let event: project::RaceEvent = serde_json::from_value(r.event.payload.clone())
+        .map_err(|e| ApiError::Internal(format!("race event: {e}")))?;
+    let mut steps: Vec<(String, project::ProjectCommand, &str)> = Vec::new();
+    match event {
+        project::RaceEvent::CheckpointHeld {
+            checkpoint,
+            continued,
+            eliminated,
+        } => {
+            for lane in continued {
+                steps.push((
+                    lane,
+                    project::ProjectCommand::SurviveCheckpoint { checkpoint },
+                    "SurviveCheckpoint",
+                ));
+            }
+            for lane in eliminated {
+                steps.push((
+                    lane,
+                    project::ProjectCommand::EliminateFromRace { checkpoint },
+                    "EliminateFromRace",
+                ));
+            }
+        }
+        project::RaceEvent::RaceConcluded { survivor } => {
+            steps.push((
+                survivor,
+                project::ProjectCommand::ConcludeRace,
+                "ConcludeRace",
+            ));
+        }
+        project::RaceEvent::RaceFormed { .. } => {}
+    }
+    for (lane, command, name) in steps {
+        let view = r
+            .state
+            .store()
+            .view(projections::ProjectView::NAME, &lane)
+            .await
+            .map_err(ApiError::from)?;
+        let already = view.as_ref().is_some_and(|v| match &command {
+            project::ProjectCommand::SurviveCheckpoint { checkpoint } => {
+                v["checkpoints_survived"].as_u64() >= Some(u64::from(*checkpoint))
+            }
+            project::ProjectCommand::EliminateFromRace { .. } => v["status"] == "eliminated",
+            _ => v["race_lane"] == false,
+        });
+        if !already {
+            r.call()
+                .run(r.state, r.state.projects(), &lane, true, name, command)
                 .await?;
         }
     }

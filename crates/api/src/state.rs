@@ -4,7 +4,7 @@ use bid::{Bid, BidServices};
 use challenge::{Challenge, ChallengeServices};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
-use project::Project;
+use project::{Project, ProjectServices, Race};
 use store::{Cqrs, Db, Store};
 
 use crate::{resolve_secret, Config, ConfigError};
@@ -21,6 +21,7 @@ struct Inner {
     challenges: Cqrs<Challenge>,
     bids: Cqrs<Bid>,
     projects: Cqrs<Project>,
+    races: Cqrs<Race>,
     programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -42,13 +43,15 @@ impl AppState {
         let challenges =
             store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes.clone()));
         let bids = store.cqrs::<Bid>(BidServices::new(clock.clone(), programmes.clone()));
-        let projects = store.cqrs::<Project>(());
+        let projects = store.cqrs::<Project>(ProjectServices::new(clock.clone()));
+        let races = store.cqrs::<Race>(ProjectServices::new(clock.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
                 bids,
                 projects,
+                races,
                 programmes,
                 clock,
                 ids,
@@ -96,6 +99,11 @@ impl AppState {
     /// The project command side.
     pub fn projects(&self) -> &Cqrs<Project> {
         &self.inner.projects
+    }
+
+    /// The horse-race command side.
+    pub fn races(&self) -> &Cqrs<Race> {
+        &self.inner.races
     }
 
     /// The programme catalogue.

@@ -24,9 +24,11 @@ pub use fanout::{
     fanout_row_id, BidPartyProjector, BidPartyView, ReviewAssignmentProjector, ReviewAssignmentView,
 };
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
-pub use project_view::ProjectView;
+pub use project_view::{
+    MilestoneEntry, ProjectMembershipProjector, ProjectView, RaceView, ReferralEntry, TrancheEntry,
+};
 pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
-pub use subscription::{all_subscriptions, Subscription};
+pub use subscription::{all_subscriptions, Subscription, RACE_TO_LANES};

@@ -178,6 +178,13 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
                 crate::ChallengeView::NAME,
             ),
         ),
+        Arc::new(ViewProjector::<project::Project, crate::ProjectView>::new(
+            crate::ProjectView::NAME,
+        )),
+        Arc::new(crate::ProjectMembershipProjector),
+        Arc::new(ViewProjector::<project::Race, crate::RaceView>::new(
+            crate::RaceView::NAME,
+        )),
         Arc::new(ViewProjector::<bid::Bid, crate::BidView>::new(
             crate::BidView::NAME,
         )),
@@ -186,8 +193,5 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
         )),
         Arc::new(crate::ReviewAssignmentProjector),
         Arc::new(crate::BidPartyProjector),
-        Arc::new(ViewProjector::<project::Project, crate::ProjectView>::new(
-            crate::ProjectView::NAME,
-        )),
     ]
 }

@@ -21,8 +21,19 @@ impl Subscription {
 /// Every process manager grantledger runs. Each reaction's command is idempotent: its target id is
 /// derived from the causing event, and a repeated reaction is refused by the target as done.
 pub fn all_subscriptions() -> Vec<Subscription> {
-    vec![AWARD_OUTCOME]
+    vec![
+        // 赛马制 checkpoints and the race's conclusion reach each lane's project.
+        Subscription {
+            reactor: RACE_TO_LANES,
+            aggregate_type: "race",
+            event_types: &["CheckpointHeld", "RaceConcluded"],
+        },
+        AWARD_OUTCOME,
+    ]
 }
+
+/// Carries a race's checkpoint results and conclusion to its lanes' projects.
+pub const RACE_TO_LANES: &str = "race_to_lanes";
 
 /// `ChallengeAwarded` / `ChallengeUnfilled` → one project per winner (`Project.CreateFromAward`),
 /// winners' bids `MarkAwarded`, every other bid still in play `MarkNotSelected`.

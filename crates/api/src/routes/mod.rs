@@ -1,9 +1,11 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
+mod audit;
 mod awards;
 mod bids;
 mod challenges;
 mod health;
+mod projects;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -45,6 +47,8 @@ impl Routes {
 fn all() -> Routes {
     let routes = health::routes(Routes::new());
     let routes = challenges::routes(routes);
+    let routes = projects::routes(routes);
+    let routes = audit::routes(routes);
     let routes = bids::routes(routes);
     awards::routes(routes)
 }
@@ -89,6 +93,10 @@ pub fn router(state: AppState) -> Router {
         .router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            audit::auditors_read_only,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
