@@ -64,7 +64,10 @@ pub fn fold<A: Aggregate>(events: &[SerializedEvent]) -> Result<Value, FoldError
 }
 
 /// Every aggregate type whose past states auditors can rebuild: one line per aggregate.
-pub const FOLDS: &[(&str, FoldFn)] = &[(Challenge::TYPE, fold::<Challenge>)];
+pub const FOLDS: &[(&str, FoldFn)] = &[
+    (Challenge::TYPE, fold::<Challenge>),
+    (bid::Bid::TYPE, fold::<bid::Bid>),
+];
 
 /// The fold function of `aggregate_type`, if it is registered.
 pub fn fold_for(aggregate_type: &str) -> Option<FoldFn> {
