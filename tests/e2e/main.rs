@@ -11,5 +11,6 @@ mod helpers;
 mod audit;
 mod bids;
 mod challenges;
+mod consortia;
 mod openapi;
 mod projects;

@@ -11,6 +11,7 @@ use challenge::Challenge;
 use chrono::{DateTime, Utc};
 use cqrs_es::persist::SerializedEvent;
 use cqrs_es::Aggregate;
+use project::{Project, ProjectEvent, Race, RaceEvent};
 use serde::Serialize;
 use serde_json::Value;
 use store::chain::{self, Verdict};
@@ -66,6 +67,8 @@ pub fn fold<A: Aggregate>(events: &[SerializedEvent]) -> Result<Value, FoldError
 /// Every aggregate type whose past states auditors can rebuild: one line per aggregate.
 pub const FOLDS: &[(&str, FoldFn)] = &[
     (Challenge::TYPE, fold::<Challenge>),
+    (Project::TYPE, fold::<Project>),
+    (Race::TYPE, fold::<Race>),
     (bid::Bid::TYPE, fold::<bid::Bid>),
 ];
 
@@ -130,7 +133,56 @@ impl LinkRule {
 }
 
 /// Every aggregate type that declares links to projects: one line per aggregate.
-pub const LINKS: &[LinkRule] = &[LinkRule::of::<Challenge>()];
+pub const LINKS: &[LinkRule] = &[
+    LinkRule::of::<Challenge>(),
+    LinkRule::of::<Project>(),
+    LinkRule::of::<Race>(),
+];
+
+fn stream(aggregate_type: &str, aggregate_id: &str) -> StreamId {
+    StreamId {
+        aggregate_type: aggregate_type.to_string(),
+        aggregate_id: aggregate_id.to_string(),
+    }
+}
+
+// A project names the call it answers and the winning bid it came from.
+impl ProjectLinks for Project {
+    fn links(id: &str, event: &Self::Event) -> Vec<Link> {
+        match event {
+            ProjectEvent::ProjectAwarded(award) => vec![
+                Link {
+                    member: stream(Challenge::TYPE, &award.challenge_id),
+                    of: stream(Project::TYPE, id),
+                    relation: "call",
+                },
+                Link {
+                    member: stream("bid", &award.bid_id),
+                    of: stream(Project::TYPE, id),
+                    relation: "winning_bid",
+                },
+            ],
+            _ => Vec::new(),
+        }
+    }
+}
+
+// A horse race joins the dossier of each of its lanes.
+impl ProjectLinks for Race {
+    fn links(id: &str, event: &Self::Event) -> Vec<Link> {
+        match event {
+            RaceEvent::RaceFormed { lanes, .. } => lanes
+                .iter()
+                .map(|lane| Link {
+                    member: stream(Race::TYPE, id),
+                    of: stream(Project::TYPE, lane),
+                    relation: "race",
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
 
 /// A stream in a dossier and how it got there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

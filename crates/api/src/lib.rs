@@ -10,6 +10,7 @@ mod execute;
 mod extract;
 mod integrity;
 pub mod reactions;
+mod reactions_consortium;
 mod routes;
 mod state;
 

@@ -93,6 +93,9 @@ async fn react(
     match reactor {
         projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
         "award_outcome" => award_outcome(&reaction).await,
+        crate::reactions_consortium::EVALUATION_RESULTS => {
+            crate::reactions_consortium::record_results(&reaction).await
+        }
         other => Err(ReactionError::UnknownReactor(other.to_string())),
     }
 }

@@ -2,6 +2,8 @@ use std::sync::Arc;
 
 use bid::{Bid, BidServices};
 use challenge::{Challenge, ChallengeServices};
+use consortium::{Consortium, ConsortiumServices};
+use evaluation::{EvaluationRound, EvaluationServices};
 use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
 use project::{Project, ProjectServices, Race};
@@ -22,6 +24,8 @@ struct Inner {
     bids: Cqrs<Bid>,
     projects: Cqrs<Project>,
     races: Cqrs<Race>,
+    consortia: Cqrs<Consortium>,
+    evaluation_rounds: Cqrs<EvaluationRound>,
     programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -45,6 +49,9 @@ impl AppState {
         let bids = store.cqrs::<Bid>(BidServices::new(clock.clone(), programmes.clone()));
         let projects = store.cqrs::<Project>(ProjectServices::new(clock.clone()));
         let races = store.cqrs::<Race>(ProjectServices::new(clock.clone()));
+        let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
+        let evaluation_rounds =
+            store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -52,6 +59,8 @@ impl AppState {
                 bids,
                 projects,
                 races,
+                consortia,
+                evaluation_rounds,
                 programmes,
                 clock,
                 ids,
@@ -104,6 +113,16 @@ impl AppState {
     /// The horse-race command side.
     pub fn races(&self) -> &Cqrs<Race> {
         &self.inner.races
+    }
+
+    /// The consortium command side.
+    pub fn consortia(&self) -> &Cqrs<Consortium> {
+        &self.inner.consortia
+    }
+
+    /// The evaluation-round command side.
+    pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
+        &self.inner.evaluation_rounds
     }
 
     /// The programme catalogue.

@@ -142,7 +142,7 @@ pub struct ResolutionEntry {
 
 /// An objection with its resolution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ObjectionEntry {
+pub struct BidObjectionEntry {
     /// The objection.
     #[serde(flatten)]
     pub objection: Objection,
@@ -214,7 +214,7 @@ pub struct BidView {
     /// The public notice.
     pub notice: Option<NoticeEntry>,
     /// Objections.
-    pub objections: Vec<ObjectionEntry>,
+    pub objections: Vec<BidObjectionEntry>,
     /// The award, if won.
     pub award: Option<AwardEntry>,
     /// When the current submission was recorded.
@@ -422,7 +422,7 @@ impl View<Bid> for BidView {
                     ended_on: None,
                 });
             }
-            BidEvent::ObjectionFiled { objection } => self.objections.push(ObjectionEntry {
+            BidEvent::ObjectionFiled { objection } => self.objections.push(BidObjectionEntry {
                 objection: objection.clone(),
                 resolution: None,
             }),

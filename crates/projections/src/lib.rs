@@ -6,6 +6,8 @@
 
 mod bid_view;
 mod challenge_view;
+mod consortium_view;
+mod evaluation_view;
 mod fanout;
 mod list;
 mod project_view;
@@ -15,11 +17,20 @@ mod subscription;
 mod tests;
 
 pub use bid_view::{
-    AssessmentEntry, AttachmentEntry, AwardEntry, BidRankingView, BidView, DefenceEntry,
-    FormalCheckEntry, NoticeEntry, ObjectionEntry, OpinionEntry, PanelSeat, ResolutionEntry,
+    AssessmentEntry, AttachmentEntry, AwardEntry, BidObjectionEntry, BidRankingView, BidView,
+    DefenceEntry, FormalCheckEntry, NoticeEntry, OpinionEntry, PanelSeat, ResolutionEntry,
     ReviewConclusion, RevisionEntry, WithdrawalEntry,
 };
 pub use challenge_view::ChallengeView;
+pub use consortium_view::{
+    AcceptanceEntry, ApplicationEntry, ConsortiumAcceptanceView, ConsortiumView, EvaluationEntry,
+    GrantEntry, LevelEntry, LevelMoney, MembershipChange, MoneyByLevel, RecoveryEntry,
+    RevocationEntry,
+};
+pub use evaluation_view::{
+    EvaluationRoundView, EvaluatorEntry, EvaluatorQueueItem, EvaluatorQueueProjector,
+    ObjectionEntry, SubjectEntry, EVALUATION_RESULTS_REACTOR,
+};
 pub use fanout::{
     fanout_row_id, BidPartyProjector, BidPartyView, ReviewAssignmentProjector, ReviewAssignmentView,
 };

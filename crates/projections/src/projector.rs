@@ -172,7 +172,7 @@ where
 
 /// Every projector grantledger keeps inline.
 pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
-    vec![
+    let mut all: Vec<Arc<dyn Projector>> = vec![
         Arc::new(
             ViewProjector::<challenge::Challenge, crate::ChallengeView>::new(
                 crate::ChallengeView::NAME,
@@ -193,5 +193,27 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
         )),
         Arc::new(crate::ReviewAssignmentProjector),
         Arc::new(crate::BidPartyProjector),
+    ];
+    all.extend(consortium_projectors());
+    all
+}
+
+/// The projectors of the consortium and evaluation-round views.
+fn consortium_projectors() -> Vec<Arc<dyn Projector>> {
+    vec![
+        Arc::new(
+            ViewProjector::<consortium::Consortium, crate::ConsortiumView>::new(
+                crate::ConsortiumView::NAME,
+            ),
+        ),
+        Arc::new(ViewProjector::<
+            consortium::Consortium,
+            crate::ConsortiumAcceptanceView,
+        >::new(crate::ConsortiumAcceptanceView::NAME)),
+        Arc::new(ViewProjector::<
+            evaluation::EvaluationRound,
+            crate::EvaluationRoundView,
+        >::new(crate::EvaluationRoundView::NAME)),
+        Arc::new(crate::EvaluatorQueueProjector),
     ]
 }

@@ -28,6 +28,7 @@ pub fn all_subscriptions() -> Vec<Subscription> {
             aggregate_type: "race",
             event_types: &["CheckpointHeld", "RaceConcluded"],
         },
+        crate::evaluation_view::EVALUATION_RESULTS,
         AWARD_OUTCOME,
     ]
 }

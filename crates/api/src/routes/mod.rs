@@ -4,6 +4,8 @@ mod audit;
 mod awards;
 mod bids;
 mod challenges;
+mod consortia;
+mod evaluation_rounds;
 mod health;
 mod projects;
 
@@ -48,6 +50,8 @@ fn all() -> Routes {
     let routes = health::routes(Routes::new());
     let routes = challenges::routes(routes);
     let routes = projects::routes(routes);
+    let routes = consortia::routes(routes);
+    let routes = evaluation_rounds::routes(routes);
     let routes = audit::routes(routes);
     let routes = bids::routes(routes);
     awards::routes(routes)

@@ -1,0 +1,69 @@
+//! The reaction `RoundFinalised` → `Consortium.RecordEvaluationResult`, one per subject.
+
+use consortium::{ConsortiumCommand, EvaluationGrade};
+use evaluation::{EvaluationEvent, EvaluationRound, Grade};
+
+use crate::reactions::{Reaction, ReactionError};
+use crate::ApiError;
+
+/// The reactor's name, as outbox rows carry it.
+pub(crate) const EVALUATION_RESULTS: &str = projections::EVALUATION_RESULTS_REACTOR;
+
+fn grade_of(grade: Grade) -> EvaluationGrade {
+    match grade {
+        Grade::Excellent => EvaluationGrade::Excellent,
+        Grade::Pass => EvaluationGrade::Pass,
+        Grade::Fail => EvaluationGrade::Fail,
+        Grade::Excluded => EvaluationGrade::Excluded,
+    }
+}
+
+/// Records each final grade on its consortium. A consortium refuses a second result for the same
+/// round, so a repeated reaction changes nothing; other refusals (the consortium was revoked in
+/// the meantime, say) are logged and count as done, since retrying cannot change them.
+pub(crate) async fn record_results(reaction: &Reaction<'_>) -> Result<(), ReactionError> {
+    let envelope = projections::envelope_of::<EvaluationRound>(reaction.event)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let EvaluationEvent::RoundFinalised {
+        round_no,
+        period_end,
+        results,
+        ..
+    } = envelope.payload
+    else {
+        return Ok(());
+    };
+    let state = reaction.state;
+    for result in results {
+        let command = ConsortiumCommand::RecordEvaluationResult {
+            round_id: envelope.aggregate_id.clone(),
+            round_no,
+            period_end,
+            grade: grade_of(result.grade),
+        };
+        let call = reaction.call();
+        // Boxed: a command's run may drain the outbox, which runs reactions like this one.
+        let outcome = Box::pin(call.run(
+            state,
+            state.consortia(),
+            &result.consortium_id,
+            true,
+            "RecordEvaluationResult",
+            command,
+        ))
+        .await;
+        match outcome {
+            Ok(()) => {}
+            Err(ApiError::Domain { code, .. }) => {
+                if code != "result_already_recorded" {
+                    tracing::warn!(consortium = %result.consortium_id, round = %envelope.aggregate_id, code, "evaluation result refused; not retried");
+                }
+            }
+            Err(ApiError::NotFound(detail)) => {
+                tracing::warn!(consortium = %result.consortium_id, detail, "evaluation result for an unknown consortium; not retried");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
