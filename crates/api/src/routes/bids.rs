@@ -16,11 +16,11 @@ use chrono::{NaiveDate, SecondsFormat};
 use kernel::{Money, OrgCode, Role};
 use projections::{
     BidPartyView, BidView, ChallengeView, Cursor, ListQuery, Page, ReviewAssignmentView,
-    DEFAULT_PAGE, MAX_PAGE,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::common::{org_code, page, EmptyDto, ListParams};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -149,10 +149,6 @@ struct BidDto {
     subtopics: Vec<SubTopicDto>,
     joint_agreement_ref: Option<String>,
     milestones: Vec<MilestoneDto>,
-}
-
-fn org_code(field: &str, text: &str) -> Result<OrgCode, ApiError> {
-    OrgCode::parse(text).map_err(|e| ApiError::field(field, e.code(), e.to_string()))
 }
 
 impl BidDto {
@@ -298,18 +294,6 @@ struct ObjectionDto {
 struct ResolutionDto {
     upheld: bool,
     reason: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmptyDto {}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListParams {
-    status: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -482,21 +466,7 @@ async fn bid_response(
 }
 
 fn page_params(params: &ListParams) -> Result<(u32, Option<Cursor>), ApiError> {
-    let limit = params.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: format!("limit must be between 1 and {MAX_PAGE}"),
-        });
-    }
-    let after = match &params.cursor {
-        Some(text) => Some(Cursor::decode(text).ok_or(ApiError::BadRequest {
-            code: "invalid_cursor",
-            detail: "the cursor is not one this server issued".into(),
-        })?),
-        None => None,
-    };
-    Ok((limit, after))
+    page(params.limit, params.cursor.as_deref())
 }
 
 fn caller_org(caller: &Caller) -> Result<&OrgCode, ApiError> {

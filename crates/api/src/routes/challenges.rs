@@ -5,11 +5,12 @@ use axum::routing::{get, post};
 use challenge::{AmendChallenge, AwardMode, Challenge, ChallengeCommand, DraftChallenge, Target};
 use chrono::NaiveDate;
 use cqrs_es::Aggregate;
-use kernel::{Money, OrgCode, Role};
-use projections::{ChallengeView, Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
+use kernel::{Money, Role};
+use projections::{ChallengeView, Page};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::common::{org_code, present, EmptyDto, ListParams};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -61,14 +62,6 @@ struct ChallengeDraftDto {
     completion_deadline: Option<NaiveDate>,
 }
 
-fn org_code(field: &str, text: &str) -> Result<OrgCode, ApiError> {
-    OrgCode::parse(text).map_err(|e| ApiError::field(field, e.code(), e.to_string()))
-}
-
-fn present<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::field(field, "required", format!("missing field `{field}`")))
-}
-
 impl TryFrom<ChallengeDraftDto> for DraftChallenge {
     type Error = ApiError;
     fn try_from(d: ChallengeDraftDto) -> Result<Self, ApiError> {
@@ -105,19 +98,6 @@ struct ChallengeAmendmentDto {
 #[serde(deny_unknown_fields)]
 struct CancelDto {
     reason: String,
-}
-
-/// A command without fields: `{}` or no body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmptyDto {}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListParams {
-    status: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 const STATUSES: [&str; 6] = [
@@ -174,43 +154,16 @@ async fn list_challenges(
     caller: Caller,
     Query(params): Query<ListParams>,
 ) -> Result<axum::Json<Page<Value>>, ApiError> {
-    if let Some(s) = &params.status {
-        if !STATUSES.contains(&s.as_str()) {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: format!("status must be one of {}", STATUSES.join(", ")),
-            });
-        }
-    }
-    let limit = params.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: format!("limit must be between 1 and {MAX_PAGE}"),
-        });
-    }
-    let after = match &params.cursor {
-        Some(text) => Some(Cursor::decode(text).ok_or(ApiError::BadRequest {
-            code: "invalid_cursor",
-            detail: "the cursor is not one this server issued".into(),
-        })?),
-        None => None,
-    };
+    let mut query = params.query(&STATUSES)?;
     // Drafts are the bureau's working papers: only officers and auditors see them.
     let hide_drafts = !caller.sees_all();
-    if hide_drafts && params.status.as_deref() == Some("draft") {
+    if hide_drafts && query.status.as_deref() == Some("draft") {
         return Ok(axum::Json(Page {
             items: vec![],
             next_cursor: None,
         }));
     }
-    let query = ListQuery {
-        status: params.status,
-        exclude_status: hide_drafts.then(|| "draft".to_string()),
-        after,
-        limit,
-        ..Default::default()
-    };
+    query.exclude_status = hide_drafts.then(|| "draft".to_string());
     Ok(axum::Json(
         state.store().list(ChallengeView::NAME, &query).await?,
     ))

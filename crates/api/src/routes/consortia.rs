@@ -8,12 +8,11 @@ use consortium::{
 };
 use cqrs_es::Aggregate;
 use kernel::{Actor, Money, OrgCode, Role};
-use projections::{
-    ConsortiumAcceptanceView, ConsortiumView, Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE,
-};
+use projections::{ConsortiumAcceptanceView, ConsortiumView, Page};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::common::{org_code, present, EmptyDto, ListParams};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -80,64 +79,6 @@ pub(super) fn routes(r: Routes) -> Routes {
         &["post"],
         post(record_rectification_outcome),
     )
-}
-
-/// Parses a USCC field, mapping a bad code to a 422 field error.
-pub(super) fn org_code(field: &str, text: &str) -> Result<OrgCode, ApiError> {
-    OrgCode::parse(text).map_err(|e| ApiError::field(field, e.code(), e.to_string()))
-}
-
-/// A required field that the DTO keeps optional so that it can be `Default`.
-pub(super) fn present<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::field(field, "required", format!("missing field `{field}`")))
-}
-
-/// A command without fields: `{}` or no body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct EmptyDto {}
-
-/// `?status=&limit=&cursor=` of a list.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ListParams {
-    pub(super) status: Option<String>,
-    pub(super) limit: Option<u32>,
-    pub(super) cursor: Option<String>,
-}
-
-impl ListParams {
-    /// Checks the status against `statuses` and turns the parameters into a list query.
-    pub(super) fn query(self, statuses: &[&str]) -> Result<ListQuery, ApiError> {
-        if let Some(s) = &self.status {
-            if !statuses.contains(&s.as_str()) {
-                return Err(ApiError::BadRequest {
-                    code: "invalid_query",
-                    detail: format!("status must be one of {}", statuses.join(", ")),
-                });
-            }
-        }
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: format!("limit must be between 1 and {MAX_PAGE}"),
-            });
-        }
-        let after = match &self.cursor {
-            Some(text) => Some(Cursor::decode(text).ok_or(ApiError::BadRequest {
-                code: "invalid_cursor",
-                detail: "the cursor is not one this server issued".into(),
-            })?),
-            None => None,
-        };
-        Ok(ListQuery {
-            status: self.status,
-            after,
-            limit,
-            ..Default::default()
-        })
-    }
 }
 
 const STATUSES: [&str; 9] = [

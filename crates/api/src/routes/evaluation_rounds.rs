@@ -13,7 +13,8 @@ use projections::{EvaluationRoundView, EvaluatorQueueItem, ListQuery, Page};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::consortia::{load_view as load_consortium, org_code, present, EmptyDto, ListParams};
+use super::common::{org_code, present, EmptyDto, ListParams};
+use super::consortia::load_view as load_consortium;
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};

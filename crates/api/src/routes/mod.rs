@@ -4,6 +4,7 @@ mod audit;
 mod awards;
 mod bids;
 mod challenges;
+mod common;
 mod consortia;
 mod evaluation_rounds;
 mod health;

@@ -8,13 +8,11 @@ use project::{
     ContractTerms, LaneResult, MilestonePlan, ProjectCommand, RaceCommand, TerminationReason,
     TranchePlan,
 };
-use projections::{
-    Cursor, ListQuery, Page, ProjectMembershipProjector, ProjectView, RaceView, DEFAULT_PAGE,
-    MAX_PAGE,
-};
+use projections::{ListQuery, Page, ProjectMembershipProjector, ProjectView, RaceView};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::common::{page, present, EmptyDto};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -168,10 +166,6 @@ struct CheckpointDto {
     results: Vec<LaneResultDto>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmptyDto {}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListParams {
@@ -179,31 +173,6 @@ struct ListParams {
     challenge_id: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
-}
-
-fn present<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::field(field, "required", format!("missing field `{field}`")))
-}
-
-fn page_args(
-    limit: Option<u32>,
-    cursor: &Option<String>,
-) -> Result<(u32, Option<Cursor>), ApiError> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: format!("limit must be between 1 and {MAX_PAGE}"),
-        });
-    }
-    let after = match cursor {
-        Some(text) => Some(Cursor::decode(text).ok_or(ApiError::BadRequest {
-            code: "invalid_cursor",
-            detail: "the cursor is not one this server issued".into(),
-        })?),
-        None => None,
-    };
-    Ok((limit, after))
 }
 
 async fn project_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
@@ -235,7 +204,7 @@ async fn list_projects(
             "listing all projects needs the officer or auditor role".into(),
         ));
     }
-    let (limit, after) = page_args(params.limit, &params.cursor)?;
+    let (limit, after) = page(params.limit, params.cursor.as_deref())?;
     let query = ListQuery {
         status: params.status,
         parent: params.challenge_id,
@@ -265,7 +234,7 @@ async fn my_projects(
         .org
         .as_ref()
         .ok_or_else(|| ApiError::Forbidden("the token names no organisation".into()))?;
-    let (limit, after) = page_args(params.limit, &params.cursor)?;
+    let (limit, after) = page(params.limit, params.cursor.as_deref())?;
     let query = ListQuery {
         owner: Some(org.to_string()),
         after,
