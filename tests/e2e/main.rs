@@ -11,6 +11,8 @@ mod helpers;
 mod audit;
 mod bids;
 mod challenges;
+mod clawbacks;
 mod consortia;
+mod integrity;
 mod openapi;
 mod projects;

@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use challenge::Challenge;
 use chrono::{DateTime, Utc};
+use consortium::Consortium;
 use cqrs_es::persist::SerializedEvent;
 use cqrs_es::Aggregate;
+use evaluation::EvaluationRound;
 use project::{Project, ProjectEvent, Race, RaceEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -69,6 +71,8 @@ pub const FOLDS: &[(&str, FoldFn)] = &[
     (Challenge::TYPE, fold::<Challenge>),
     (Project::TYPE, fold::<Project>),
     (Race::TYPE, fold::<Race>),
+    (Consortium::TYPE, fold::<Consortium>),
+    (EvaluationRound::TYPE, fold::<EvaluationRound>),
     (bid::Bid::TYPE, fold::<bid::Bid>),
 ];
 

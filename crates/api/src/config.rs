@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use store::StoreError;
 
 /// Where grantledger keeps its data when `DATABASE_URL` is unset.
@@ -23,6 +23,8 @@ pub struct Config {
     pub fake_now: Option<DateTime<Utc>>,
     /// Largest request body in bytes.
     pub body_limit: usize,
+    /// `GRANTLEDGER_HOLIDAYS`: public holidays skipped when counting working days (工作日).
+    pub holidays: Vec<NaiveDate>,
 }
 
 /// Why the server could not be configured or started.
@@ -31,6 +33,9 @@ pub enum ConfigError {
     /// `GRANTLEDGER_FAKE_NOW` is not RFC 3339.
     #[error("GRANTLEDGER_FAKE_NOW must be an RFC 3339 instant, got {0:?}")]
     FakeNow(String),
+    /// `GRANTLEDGER_HOLIDAYS` is not a list of dates.
+    #[error("GRANTLEDGER_HOLIDAYS must be dates (YYYY-MM-DD) separated by commas, got {0:?}")]
+    Holidays(String),
     /// PostgreSQL needs a configured secret.
     #[error("GRANTLEDGER_JWT_SECRET must be set when DATABASE_URL is PostgreSQL")]
     SecretRequired,
@@ -60,14 +65,30 @@ impl Config {
             ),
             None => None,
         };
+        let holidays = match var("GRANTLEDGER_HOLIDAYS") {
+            Some(text) => parse_holidays(&text)?,
+            None => Vec::new(),
+        };
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             addr: var("GRANTLEDGER_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_string()),
             jwt_secret: var("GRANTLEDGER_JWT_SECRET"),
             fake_now,
             body_limit: DEFAULT_BODY_LIMIT,
+            holidays,
         })
     }
+}
+
+/// Reads `2027-05-03,2027-05-04 …` (commas or whitespace between dates).
+fn parse_holidays(text: &str) -> Result<Vec<NaiveDate>, ConfigError> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<NaiveDate>()
+                .map_err(|_| ConfigError::Holidays(text.to_string()))
+        })
+        .collect()
 }
 
 /// The SQLite file a `sqlite://` URL names, when it names a file.
@@ -157,6 +178,21 @@ mod tests {
     }
 
     #[test]
+    fn holidays_are_dates_separated_by_commas() {
+        assert_eq!(
+            parse_holidays("2027-05-03, 2027-05-04").unwrap(),
+            vec![
+                NaiveDate::from_ymd_opt(2027, 5, 3).unwrap(),
+                NaiveDate::from_ymd_opt(2027, 5, 4).unwrap()
+            ]
+        );
+        assert!(matches!(
+            parse_holidays("2027-05-03,May 4"),
+            Err(ConfigError::Holidays(_))
+        ));
+    }
+
+    #[test]
     fn postgres_without_a_secret_is_refused() {
         let config = Config {
             database_url: "postgres://postgres@127.0.0.1/x".into(),
@@ -164,6 +200,7 @@ mod tests {
             jwt_secret: None,
             fake_now: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            holidays: vec![],
         };
         assert!(matches!(
             resolve_secret(&config, || "x".repeat(40)),

@@ -2,17 +2,34 @@
 
 use chrono::NaiveDate;
 use kernel::{ActiveBar, OrgCode};
+use projections::BarRegistryView;
 
 use crate::{ApiError, AppState};
 
-/// The active bars on `orgs` on `on`.
-///
-/// Until research-integrity records exist this answers "not barred" for everyone; the
-/// integrity issue replaces the body with a read of the bar registry, and no caller changes.
-pub(crate) async fn active_bars(
-    _state: &AppState,
-    _orgs: &[OrgCode],
-    _on: NaiveDate,
+/// The active bars on `orgs` on `on`, read from the bar registry (domain.md ): one entry
+/// per barred organisation, with the first day it is eligible again.
+pub async fn active_bars(
+    state: &AppState,
+    orgs: &[OrgCode],
+    on: NaiveDate,
 ) -> Result<Vec<ActiveBar>, ApiError> {
-    Ok(Vec::new())
+    let mut bars = Vec::new();
+    for org in orgs {
+        let Some(row) = state
+            .store()
+            .view(BarRegistryView::NAME, org.as_str())
+            .await?
+        else {
+            continue;
+        };
+        let registry: BarRegistryView = serde_json::from_value(row)
+            .map_err(|e| ApiError::Internal(format!("bar registry row of {org}: {e}")))?;
+        if let Some(until) = registry.barred_until(on) {
+            bars.push(ActiveBar {
+                org: org.clone(),
+                until,
+            });
+        }
+    }
+    Ok(bars)
 }

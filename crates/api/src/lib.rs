@@ -11,12 +11,14 @@ mod extract;
 mod integrity;
 pub mod reactions;
 mod reactions_consortium;
+mod recovery;
 mod routes;
 mod state;
 
 pub use auth::{mint_token, Claims};
 pub use config::{resolve_secret, Config, ConfigError};
 pub use error::ApiError;
+pub use integrity::active_bars;
 pub use routes::{route_table, router};
 pub use state::AppState;
 

@@ -76,6 +76,24 @@ impl<'a> Reaction<'a> {
         }
     }
 
+    /// The id of the causing event, `<aggregate_type>/<aggregate_id>/<sequence>`.
+    pub(crate) fn cause(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.event.aggregate_type, self.event.aggregate_id, self.event.sequence
+        )
+    }
+
+    /// The subject of the person whose command caused the event.
+    pub(crate) fn causing_actor(&self) -> String {
+        self.event
+            .metadata
+            .get("actor_sub")
+            .and_then(|v| v.as_str())
+            .unwrap_or(PROCESS_MANAGER)
+            .to_string()
+    }
+
     /// The call a reaction's command is issued with.
     pub(crate) fn call(&self) -> CommandCall<'_> {
         CommandCall::new(&self.actor, &self.request_id, IfMatch(None)).caused_by(self.event)
@@ -93,6 +111,12 @@ async fn react(
     match reactor {
         projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
         "award_outcome" => award_outcome(&reaction).await,
+        projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY => {
+            crate::recovery::open_clawback_for_integrity_recovery(&reaction).await
+        }
+        projections::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION => {
+            crate::recovery::open_integrity_case_for_clawback_escalation(&reaction).await
+        }
         crate::reactions_consortium::EVALUATION_RESULTS => {
             crate::reactions_consortium::record_results(&reaction).await
         }

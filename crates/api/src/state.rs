@@ -2,10 +2,11 @@ use std::sync::Arc;
 
 use bid::{Bid, BidServices};
 use challenge::{Challenge, ChallengeServices};
+use clawback::{ClawbackCase, ClawbackServices, ClawbackTerms};
 use consortium::{Consortium, ConsortiumServices};
 use evaluation::{EvaluationRound, EvaluationServices};
 use kernel::policy::Catalogue;
-use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock};
+use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
 use project::{Project, ProjectServices, Race};
 use store::{Cqrs, Db, Store};
 
@@ -22,6 +23,8 @@ struct Inner {
     store: Store,
     challenges: Cqrs<Challenge>,
     bids: Cqrs<Bid>,
+    clawbacks: Cqrs<ClawbackCase>,
+    integrity: Cqrs<::integrity::IntegrityRecord>,
     projects: Cqrs<Project>,
     races: Cqrs<Race>,
     consortia: Cqrs<Consortium>,
@@ -35,7 +38,7 @@ struct Inner {
 }
 
 impl AppState {
-    /// Assembles the state over an opened store.
+    /// Assembles the state over an opened store, counting working days over weekends only.
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
@@ -43,10 +46,37 @@ impl AppState {
         secret: String,
         body_limit: usize,
     ) -> AppState {
+        Self::with_calendar(
+            store,
+            clock,
+            ids,
+            secret,
+            body_limit,
+            WorkingCalendar::default(),
+        )
+    }
+
+    /// Assembles the state over an opened store, skipping `calendar`'s holidays as well.
+    pub fn with_calendar(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+        secret: String,
+        body_limit: usize,
+        calendar: WorkingCalendar,
+    ) -> AppState {
         let programmes = Arc::new(Catalogue::kunshan());
         let challenges =
             store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes.clone()));
         let bids = store.cqrs::<Bid>(BidServices::new(clock.clone(), programmes.clone()));
+        let clawbacks = store.cqrs::<ClawbackCase>(ClawbackServices::new(
+            clock.clone(),
+            Arc::new(calendar),
+            ClawbackTerms::default(),
+        ));
+        let integrity = store.cqrs::<::integrity::IntegrityRecord>(
+            ::integrity::IntegrityServices::new(clock.clone()),
+        );
         let projects = store.cqrs::<Project>(ProjectServices::new(clock.clone()));
         let races = store.cqrs::<Race>(ProjectServices::new(clock.clone()));
         let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
@@ -57,6 +87,8 @@ impl AppState {
                 store,
                 challenges,
                 bids,
+                clawbacks,
+                integrity,
                 projects,
                 races,
                 consortia,
@@ -87,7 +119,14 @@ impl AppState {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let store = Store::new(db, projections::all_projectors());
-        Ok(AppState::new(store, clock, ids, secret, config.body_limit))
+        Ok(AppState::with_calendar(
+            store,
+            clock,
+            ids,
+            secret,
+            config.body_limit,
+            WorkingCalendar::new(config.holidays.iter().copied()),
+        ))
     }
 
     /// The store.
@@ -103,6 +142,16 @@ impl AppState {
     /// The bid command side.
     pub fn bids(&self) -> &Cqrs<Bid> {
         &self.inner.bids
+    }
+
+    /// The clawback-case command side.
+    pub fn clawbacks(&self) -> &Cqrs<ClawbackCase> {
+        &self.inner.clawbacks
+    }
+
+    /// The integrity-record command side (one stream per organisation, id = USCC).
+    pub fn integrity(&self) -> &Cqrs<::integrity::IntegrityRecord> {
+        &self.inner.integrity
     }
 
     /// The project command side.

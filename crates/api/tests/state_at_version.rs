@@ -222,8 +222,16 @@ fn every_registered_aggregate_type_has_this_property_test() {
     let registered: Vec<&str> = FOLDS.iter().map(|(kind, _)| *kind).collect();
     assert_eq!(
         registered,
-        [Challenge::TYPE, "project", "race", "bid"],
-        "a new aggregate in api::audit::FOLDS needs its own property test (here, in state_at_version_projects.rs or bid_state_at_version.rs)"
+        [
+            Challenge::TYPE,
+            "project",
+            "race",
+            "consortium",
+            "evaluation_round",
+            "bid"
+        ],
+        "a new aggregate in api::audit::FOLDS needs its own property test (here, in \
+         state_at_version_projects.rs, state_at_version_consortia.rs or bid_state_at_version.rs)"
     );
 }
 

@@ -4,23 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
+mod time_travel;
+
 use std::sync::Arc;
 
-use api::audit::fold_for;
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
-use kernel::{Clock, FixedClock, Money, OrgCode};
+use kernel::{Money, OrgCode};
 use project::{
     AwardProject, ContractTerms, Gate, LaneResult, MilestonePlan, Project, ProjectCommand,
     ProjectServices, Race, RaceCommand, TerminationReason, TranchePlan,
 };
-use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use serde_json::Value;
-use store::testing::FreshDb;
-use store::{Backend, Store};
+use store::Backend;
+use time_travel::{rebuilt_equals_live, Script, Step};
 
 fn lead() -> OrgCode {
     OrgCode::parse("91320583MA1KC00296").unwrap()
@@ -149,119 +143,54 @@ fn race_command(kind: u8, n: u8) -> RaceCommand {
     }
 }
 
-/// Runs `commands` on stream `id` through the store and on an in-memory aggregate; returns the
-/// live state after each stored event.
-async fn run<A>(
-    store: &Store,
-    clock: &FixedClock,
-    services: A::Services,
-    id: &str,
-    commands: Vec<A::Command>,
-) -> Vec<Value>
-where
-    A: Aggregate + Clone,
-    A::Command: Clone,
-    A::Services: Clone,
-    A::Error: std::fmt::Debug,
-{
-    let cqrs = store.cqrs::<A>(services.clone());
-    let mut live = A::default();
-    let mut after_each = Vec::new();
-    for cmd in commands {
-        clock.set(clock.now() + TimeDelta::days(37));
-        let mut scratch = live.clone();
-        let sink = EventSink::default();
-        let in_memory = scratch.handle(cmd.clone(), &services, &sink).await;
-        let events = sink.collect().await;
-        let metadata = HashMap::from([(
-            "recorded_at".to_string(),
-            clock.now().to_rfc3339_opts(SecondsFormat::Micros, true),
-        )]);
-        let stored = cqrs.execute_with_metadata(id, cmd, metadata).await;
-        assert_eq!(
-            in_memory.is_ok(),
-            stored.is_ok(),
-            "{in_memory:?} vs {:?}",
-            stored.err()
-        );
-        if in_memory.is_ok() {
-            for e in events {
-                live.apply(e);
-                after_each.push(serde_json::to_value(&live).unwrap());
-            }
-        }
+fn project_script() -> Script<Project> {
+    Script {
+        start: "2027-03-01T01:00:00Z",
+        services: |clock| ProjectServices::new(Arc::new(clock)),
+        step: |kind, n, _, _| Step::Run(project_command(kind, n)),
+        kinds: 24,
+        length: 1..30,
+        pace_days: 37,
+        min_events: 48,
+        must_reach: &[
+            "ProjectAwarded",
+            "ContractSigned",
+            "TrancheDisbursed",
+            "MilestoneReported",
+            "ProjectTerminated",
+        ],
     }
-    after_each
 }
 
-fn rebuilt_equals_live<A>(backend: Backend, script: fn(u8, u8) -> A::Command, min_events: usize)
-where
-    A: Aggregate<Services = ProjectServices> + Clone,
-    A::Command: Clone,
-    A::Error: std::fmt::Debug,
-{
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let fresh = rt.block_on(FreshDb::create(backend)).unwrap();
-    let store = Store::new(
-        rt.block_on(fresh.connect()).unwrap(),
-        projections::all_projectors(),
-    );
-    let fold = fold_for(A::TYPE).expect("registered");
-    let mut runner = TestRunner::new_with_rng(
-        Config {
-            cases: 24,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        // Deterministic, so the depth check below is stable in CI.
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
-    let stored_total = std::cell::Cell::new(0usize);
-    runner
-        .run(&prop::collection::vec((0u8..24, 0u8..16), 1..30), |steps| {
-            let id = uuid::Uuid::new_v4().to_string();
-            let start: DateTime<Utc> = "2027-03-01T01:00:00Z".parse().unwrap();
-            let clock = FixedClock::new(start);
-            let services = ProjectServices::new(Arc::new(clock.clone()));
-            let mut commands: Vec<A::Command> = vec![script(0, steps[0].1)];
-            commands.extend(steps.iter().map(|(k, n)| script(*k, *n)));
-            let after_each = rt.block_on(run::<A>(&store, &clock, services, &id, commands));
-            let events = rt.block_on(store.events(A::TYPE, &id, 0, None)).unwrap();
-            prop_assert_eq!(events.len(), after_each.len());
-            stored_total.set(stored_total.get() + events.len());
-            for (n, live) in after_each.iter().enumerate() {
-                prop_assert_eq!(&fold(&events[..=n]).unwrap(), live, "version {}", n + 1);
-            }
-            Ok(())
-        })
-        .unwrap();
-    let stored_total = stored_total.get();
-    assert!(
-        stored_total >= min_events,
-        "only {stored_total} events stored: the generator reaches too few histories"
-    );
+fn race_script() -> Script<Race> {
+    Script {
+        start: "2027-03-01T01:00:00Z",
+        services: |clock| ProjectServices::new(Arc::new(clock)),
+        step: |kind, n, _, _| Step::Run(race_command(kind, n)),
+        kinds: 24,
+        length: 1..30,
+        pace_days: 37,
+        min_events: 30,
+        must_reach: &["RaceFormed", "CheckpointHeld", "RaceConcluded"],
+    }
 }
 
 #[test]
 fn project_state_at_each_version_equals_the_live_state_on_sqlite() {
-    rebuilt_equals_live::<Project>(Backend::Sqlite, project_command, 48);
+    rebuilt_equals_live(Backend::Sqlite, project_script());
 }
 
 #[test]
 fn project_state_at_each_version_equals_the_live_state_on_postgres() {
-    rebuilt_equals_live::<Project>(Backend::Postgres, project_command, 48);
+    rebuilt_equals_live(Backend::Postgres, project_script());
 }
 
 #[test]
 fn race_state_at_each_version_equals_the_live_state_on_sqlite() {
-    rebuilt_equals_live::<Race>(Backend::Sqlite, race_command, 30);
+    rebuilt_equals_live(Backend::Sqlite, race_script());
 }
 
 #[test]
 fn race_state_at_each_version_equals_the_live_state_on_postgres() {
-    rebuilt_equals_live::<Race>(Backend::Postgres, race_command, 30);
+    rebuilt_equals_live(Backend::Postgres, race_script());
 }

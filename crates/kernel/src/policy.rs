@@ -135,8 +135,20 @@ impl Default for Catalogue {
     }
 }
 
+/// Days a debtor has to pay a recovery into the treasury after the notice (domain.md [W14]
+/// 『你单位应在15日内将相关资金缴入国库』).
+pub const CLAWBACK_REPAY_DAYS: u32 = 15;
+
+/// Working days a debtor has to ask for a hearing or object after the notice (domain.md [W14]
+/// 『自收到本通知之日起5个工作日内向我办提出听证申请或陈述、申辩意见』).
+pub const CLAWBACK_OBJECTION_WORKING_DAYS: u32 = 5;
+
+/// Years a serious research-integrity violation bars an organisation, at least
+/// (004_c8247068307aab5b.txt「3年內不得參與績效評價」).
+pub const INTEGRITY_SERIOUS_BAR_YEARS: u32 = 3;
+
 #[cfg(test)]
-mod tests {
+mod review_criteria_tests {
     use super::*;
 
     #[test]

@@ -6,9 +6,11 @@
 
 mod bid_view;
 mod challenge_view;
+mod clawback_view;
 mod consortium_view;
 mod evaluation_view;
 mod fanout;
+mod integrity_view;
 mod list;
 mod project_view;
 mod projector;
@@ -22,6 +24,10 @@ pub use bid_view::{
     ReviewConclusion, RevisionEntry, WithdrawalEntry,
 };
 pub use challenge_view::ChallengeView;
+pub use clawback_view::{
+    CaseAmounts, ClawbackLedgerProjector, ClawbackLedgerView, ClawbackObjectionEntry, ClawbackView,
+    LedgerEntry, RepaymentEntry, WaiverEntry,
+};
 pub use consortium_view::{
     AcceptanceEntry, ApplicationEntry, ConsortiumAcceptanceView, ConsortiumView, EvaluationEntry,
     GrantEntry, LevelEntry, LevelMoney, MembershipChange, MoneyByLevel, RecoveryEntry,
@@ -34,6 +40,10 @@ pub use evaluation_view::{
 pub use fanout::{
     fanout_row_id, BidPartyProjector, BidPartyView, ReviewAssignmentProjector, ReviewAssignmentView,
 };
+pub use integrity_view::{
+    BarEntry, BarRegistryProjector, BarRegistryView, IntegrityCaseEntry, IntegrityRecoveryEntry,
+    IntegrityView,
+};
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
 pub use project_view::{
     MilestoneEntry, ProjectMembershipProjector, ProjectView, RaceView, ReferralEntry, TrancheEntry,
@@ -42,4 +52,7 @@ pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
-pub use subscription::{all_subscriptions, Subscription, RACE_TO_LANES};
+pub use subscription::{
+    all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
+    OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION, RACE_TO_LANES,
+};

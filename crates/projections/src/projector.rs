@@ -178,6 +178,17 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
                 crate::ChallengeView::NAME,
             ),
         ),
+        Arc::new(
+            ViewProjector::<clawback::ClawbackCase, crate::ClawbackView>::new(
+                crate::ClawbackView::NAME,
+            ),
+        ),
+        Arc::new(crate::ClawbackLedgerProjector::default()),
+        Arc::new(ViewProjector::<
+            integrity::IntegrityRecord,
+            crate::IntegrityView,
+        >::new(crate::IntegrityView::NAME)),
+        Arc::new(crate::BarRegistryProjector::default()),
         Arc::new(ViewProjector::<project::Project, crate::ProjectView>::new(
             crate::ProjectView::NAME,
         )),

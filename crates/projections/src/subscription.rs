@@ -22,6 +22,18 @@ impl Subscription {
 /// derived from the causing event, and a repeated reaction is refused by the target as done.
 pub fn all_subscriptions() -> Vec<Subscription> {
     vec![
+        // A serious integrity record refers each related project's recovery: open a clawback case.
+        Subscription {
+            reactor: OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
+            aggregate_type: "integrity_record",
+            event_types: &["RecoveryReferred"],
+        },
+        // A clawback escalated as an integrity referral opens an integrity case on the debtor.
+        Subscription {
+            reactor: OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION,
+            aggregate_type: "clawback_case",
+            event_types: &["ClawbackEscalated"],
+        },
         // 赛马制 checkpoints and the race's conclusion reach each lane's project.
         Subscription {
             reactor: RACE_TO_LANES,
@@ -32,6 +44,13 @@ pub fn all_subscriptions() -> Vec<Subscription> {
         AWARD_OUTCOME,
     ]
 }
+
+/// Reactor: `integrity_record` `RecoveryReferred` → `ClawbackCase.Open`.
+pub const OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY: &str = "open_clawback_for_integrity_recovery";
+
+/// Reactor: `clawback_case` `ClawbackEscalated{IntegrityReferral}` → `IntegrityRecord.OpenCase`.
+pub const OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION: &str =
+    "open_integrity_case_for_clawback_escalation";
 
 /// Carries a race's checkpoint results and conclusion to its lanes' projects.
 pub const RACE_TO_LANES: &str = "race_to_lanes";

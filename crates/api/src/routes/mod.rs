@@ -4,11 +4,15 @@ mod audit;
 mod awards;
 mod bids;
 mod challenges;
+mod clawbacks;
 mod common;
 mod consortia;
 mod evaluation_rounds;
 mod health;
+mod integrity_records;
 mod projects;
+
+pub(crate) use clawbacks::owed_in_other_cases;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -50,6 +54,8 @@ impl Routes {
 fn all() -> Routes {
     let routes = health::routes(Routes::new());
     let routes = challenges::routes(routes);
+    let routes = clawbacks::routes(routes);
+    let routes = integrity_records::routes(routes);
     let routes = projects::routes(routes);
     let routes = consortia::routes(routes);
     let routes = evaluation_rounds::routes(routes);
