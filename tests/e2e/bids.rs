@@ -650,3 +650,60 @@ async fn a_recused_expert_is_replaced_a_correction_supersedes_and_a_call_without
 both_backends!(
     a_recused_expert_is_replaced_a_correction_supersedes_and_a_call_without_cleared_bids_goes_unfilled
 );
+
+async fn a_bid_naming_a_barred_member_is_refused_with_the_bars_end(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let call = published_challenge(&app, json!({})).await;
+    // A serious violation recorded today bars UNIV for 3 years.
+    let base = format!("/v1/integrity/{}", orgs::UNIV);
+    let case = app
+        .post(
+            &format!("{base}/cases"),
+            &officer,
+            json!({"allegation": "伪造数据", "related_projects": [],
+                   "source": {"kind": "report", "reference": "举报〔2027〕1号"}}),
+        )
+        .await;
+    let case_id = case.expect(201)["case_id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("{base}/cases/{case_id}/determination"),
+        &officer,
+        json!({"severity": "serious", "findings_ref": "调查报告"}),
+    )
+    .await
+    .expect(200);
+    let recorded = app
+        .post(
+            &format!("{base}/cases/{case_id}/record"),
+            &officer,
+            json!({"recover": []}),
+        )
+        .await;
+    let until = recorded.expect(200)["barred_until"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let a = app.applicant(orgs::ENT_A);
+    let refused = app
+        .post(
+            &format!("/v1/challenges/{call}/bids"),
+            &a,
+            submission("甲科技", Some((orgs::ENT_A, orgs::UNIV)), 200),
+        )
+        .await;
+    refused.problem(422, "organisation_barred");
+    assert!(refused.body["detail"].as_str().unwrap().contains(&until));
+    let none = app.get("/v1/me/bids", &a).await;
+    assert_eq!(none.expect(200)["items"].as_array().unwrap().len(), 0);
+    // Without the barred member the same team may bid.
+    app.post(
+        &format!("/v1/challenges/{call}/bids"),
+        &a,
+        submission("甲科技", None, 200),
+    )
+    .await
+    .expect(201);
+}
+both_backends!(a_bid_naming_a_barred_member_is_refused_with_the_bars_end);
