@@ -555,6 +555,15 @@ async fn a_failed_final_acceptance_ends_in_rectification_then_a_recovery_referra
     let due = app.get("/v1/consortia/acceptance-due", &officer).await;
     assert_eq!(due.expect(200)["items"], json!([]));
     assert_eq!(app.get(&c, &lead).await.expect(200), referred);
+
+    // The referral opened the clawback case (追回资金) against the lead, once.
+    api::reactions::drain(&app.state).await.unwrap();
+    let cases = app.get("/v1/clawbacks", &officer).await;
+    let cases = cases.expect(200)["items"].as_array().unwrap().clone();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    assert_eq!(cases[0]["debtor"], orgs::LEAD);
+    assert_eq!(cases[0]["owed_fen"], 100_000_000);
+    assert_eq!(cases[0]["basis"]["kind"], "consortium_remedy");
 }
 both_backends!(a_failed_final_acceptance_ends_in_rectification_then_a_recovery_referral);
 

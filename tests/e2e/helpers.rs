@@ -280,3 +280,46 @@ pub async fn published_challenge(app: &TestApp, over: Value) -> String {
     .expect(200);
     id
 }
+
+/// Metadata for commands a test issues straight to the command side (as a process manager would).
+pub fn seed_metadata(app: &TestApp) -> std::collections::HashMap<String, String> {
+    std::collections::HashMap::from([
+        (
+            "recorded_at".to_string(),
+            app.state.clock().now().to_rfc3339(),
+        ),
+        ("actor_sub".to_string(), "officer-1".to_string()),
+    ])
+}
+
+/// What the award's process manager does for one winner: the project stream holding the award.
+pub async fn seed_project(
+    app: &TestApp,
+    id: &str,
+    challenge_id: &str,
+    lead: &str,
+    member: Option<&str>,
+    award_wan: i64,
+    race_lane: bool,
+) {
+    let org = |c: &str| kernel::OrgCode::parse(c).expect("org code");
+    let award = project::AwardProject {
+        challenge_id: challenge_id.into(),
+        bid_id: format!("bid-{id}"),
+        lead: org(lead),
+        members: member.iter().map(|m| org(m)).collect(),
+        demand_owner: org(orgs::LEAD),
+        award: kernel::Money::from_wan_yuan(award_wan),
+        completion_deadline: "2029-12-31".parse().expect("date"),
+        race_lane,
+    };
+    app.state
+        .projects()
+        .execute_with_metadata(
+            id,
+            project::ProjectCommand::CreateFromAward(award),
+            seed_metadata(app),
+        )
+        .await
+        .expect("project created");
+}

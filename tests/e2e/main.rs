@@ -16,3 +16,4 @@ mod consortia;
 mod integrity;
 mod openapi;
 mod projects;
+mod recovery;

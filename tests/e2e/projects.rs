@@ -1,48 +1,23 @@
-use std::collections::HashMap;
-
-use kernel::{Money, OrgCode};
-use project::{AwardProject, ProjectCommand, RaceCommand};
+use project::RaceCommand;
 use serde_json::{json, Value};
 
-use crate::helpers::{orgs, published_challenge, spawn_app, Backend, TestApp};
-
-fn metadata(app: &TestApp) -> HashMap<String, String> {
-    let now = app.state.clock().now().to_rfc3339();
-    HashMap::from([
-        ("recorded_at".to_string(), now),
-        ("actor_sub".to_string(), "test-seed".to_string()),
-    ])
-}
+use crate::helpers::{
+    orgs, published_challenge, seed_metadata, seed_project, spawn_app, Backend, TestApp,
+};
 
 /// What the award's process manager does for a horse race: one project per lane, and the race.
 async fn seed_race(app: &TestApp, challenge_id: &str, lanes: &[(&str, &str, Option<&str>)]) {
-    let mut ids = Vec::new();
     for (id, lead, member) in lanes {
-        let award = AwardProject {
-            challenge_id: challenge_id.into(),
-            bid_id: format!("bid-{id}"),
-            lead: OrgCode::parse(lead).unwrap(),
-            members: member.iter().map(|m| OrgCode::parse(m).unwrap()).collect(),
-            demand_owner: OrgCode::parse(orgs::LEAD).unwrap(),
-            award: Money::from_wan_yuan(200),
-            completion_deadline: "2029-12-31".parse().unwrap(),
-            race_lane: true,
-        };
-        app.state
-            .projects()
-            .execute_with_metadata(id, ProjectCommand::CreateFromAward(award), metadata(app))
-            .await
-            .unwrap();
-        ids.push(id.to_string());
+        seed_project(app, id, challenge_id, lead, *member, 200, true).await;
     }
     let form = RaceCommand::Form {
         challenge_id: challenge_id.into(),
-        lanes: ids,
+        lanes: lanes.iter().map(|(id, _, _)| id.to_string()).collect(),
         max_lanes: 3,
     };
     app.state
         .races()
-        .execute_with_metadata(challenge_id, form, metadata(app))
+        .execute_with_metadata(challenge_id, form, seed_metadata(app))
         .await
         .unwrap();
 }

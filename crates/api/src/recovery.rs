@@ -1,7 +1,9 @@
-//! The recovery process managers: an integrity record's recovery referral opens a clawback
-//! case, and a clawback escalated as an integrity referral opens an integrity case.
+//! The recovery process managers: every recovery referral — a project that failed or was
+//! terminated with money to recover, a consortium's remedy "recover" or failed rectification, an
+//! integrity record's related-project recovery — opens a clawback case, and a clawback escalated
+//! as an integrity referral opens an integrity case.
 //!
-//! Idempotency keys: a clawback case opened for `RecoveryReferred` lives in the stream
+//! Idempotency keys: a clawback case opened for any `RecoveryReferred` lives in the stream
 //! `reaction_id(event, "clawback_case")` and a second open is refused with `already_opened`;
 //! an integrity case opened for `ClawbackEscalated` gets the case id
 //! `reaction_id(event, "integrity_case")` in the debtor's record and a second open is refused
@@ -15,6 +17,7 @@ use integrity::{CaseSource, IntegrityCommand, IntegrityEvent, OpenIntegrityCase}
 use crate::reactions::{reaction_id, Reaction, ReactionError};
 use crate::routes::owed_in_other_cases;
 use crate::ApiError;
+use kernel::Money;
 
 fn payload<T: serde::de::DeserializeOwned>(r: &Reaction<'_>) -> Result<T, ReactionError> {
     serde_json::from_value(r.event.payload.clone()).map_err(|e| {
@@ -124,4 +127,101 @@ pub(crate) async fn open_integrity_case_for_clawback_escalation(
         )
         .await;
     done_if("case_already_opened", result)
+}
+
+/// Opens the clawback case of a referral on `subject`, in the stream derived from the event.
+async fn open_case(
+    r: &Reaction<'_>,
+    subject: Subject,
+    debtor: kernel::OrgCode,
+    kind: BasisKind,
+    amount: Money,
+    disbursed_to_subject: Money,
+) -> Result<(), ReactionError> {
+    let target = reaction_id(r.event, "clawback_case");
+    let command = ClawbackCommand::Open(OpenClawback {
+        owed_in_other_cases: owed_in_other_cases(r.state, &subject, &target).await?,
+        subject,
+        debtor,
+        basis: Basis {
+            kind,
+            reference: r.cause(),
+        },
+        amount,
+        disbursed_to_subject,
+        // domain.md: the officer decided the amount in the triggering command.
+        opened_by: r.causing_actor(),
+        referral: Some(r.cause()),
+    });
+    let result = r
+        .call()
+        .run(
+            r.state,
+            r.state.clawbacks(),
+            &target,
+            false,
+            "OpenClawback",
+            command,
+        )
+        .await;
+    done_if("already_opened", result)
+}
+
+/// `project` `RecoveryReferred` (failed re-acceptance, or termination with money to recover) →
+/// `ClawbackCase.Open` against the project's lead for the amount the officer decided.
+pub(crate) async fn open_clawback_for_project_recovery(
+    r: &Reaction<'_>,
+) -> Result<(), ReactionError> {
+    let project::ProjectEvent::RecoveryReferred {
+        amount,
+        basis,
+        disbursed_total,
+    } = payload(r)?
+    else {
+        return Ok(());
+    };
+    let view = r
+        .state
+        .store()
+        .view(projections::ProjectView::NAME, &r.event.aggregate_id)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(|| ApiError::Internal(format!("no project view for {}", r.cause())))?;
+    let lead = view["lead"].as_str().unwrap_or_default();
+    let debtor = kernel::OrgCode::parse(lead)
+        .map_err(|e| ApiError::Internal(format!("project lead {lead:?}: {e}")))?;
+    let kind = match basis {
+        project::RecoveryBasis::ProjectFailed => BasisKind::ProjectFailed,
+        _ => BasisKind::ProjectTerminated,
+    };
+    let subject = Subject::Project(r.event.aggregate_id.clone());
+    open_case(r, subject, debtor, kind, amount, disbursed_total).await
+}
+
+/// `consortium` `RecoveryReferred` (remedy "recover", or a failed rectification) →
+/// `ClawbackCase.Open` against the lead for the amount the officer decided.
+pub(crate) async fn open_clawback_for_consortium_recovery(
+    r: &Reaction<'_>,
+) -> Result<(), ReactionError> {
+    let consortium::ConsortiumEvent::RecoveryReferred { debtor, amount, .. } = payload(r)? else {
+        return Ok(());
+    };
+    let view = r
+        .state
+        .store()
+        .view(projections::ConsortiumView::NAME, &r.event.aggregate_id)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(|| ApiError::Internal(format!("no consortium view for {}", r.cause())))?;
+    let disbursed = Money::from_fen(view["disbursed_total_fen"].as_i64().unwrap_or(0));
+    let subject = Subject::Consortium(r.event.aggregate_id.clone());
+    open_case(
+        r,
+        subject,
+        debtor,
+        BasisKind::ConsortiumRemedy,
+        amount,
+        disbursed,
+    )
+    .await
 }

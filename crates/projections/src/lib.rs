@@ -53,6 +53,7 @@ pub use projector::{
     ViewProjector, ViewRow,
 };
 pub use subscription::{
-    all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
+    all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY,
+    OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY, OPEN_CLAWBACK_FOR_PROJECT_RECOVERY,
     OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION, RACE_TO_LANES,
 };

@@ -35,6 +35,18 @@ pub fn all_subscriptions() -> Vec<Subscription> {
             event_types: &["ClawbackEscalated"],
         },
         // 赛马制 checkpoints and the race's conclusion reach each lane's project.
+        // Failure or termination with money to recover opens a clawback case (追回资金).
+        Subscription {
+            reactor: OPEN_CLAWBACK_FOR_PROJECT_RECOVERY,
+            aggregate_type: "project",
+            event_types: &["RecoveryReferred"],
+        },
+        // 001_5a9afaa2304051ee.txt「整改或追回资金」: a consortium's recovery opens a clawback case.
+        Subscription {
+            reactor: OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY,
+            aggregate_type: "consortium",
+            event_types: &["RecoveryReferred"],
+        },
         Subscription {
             reactor: RACE_TO_LANES,
             aggregate_type: "race",
@@ -51,6 +63,12 @@ pub const OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY: &str = "open_clawback_for_integr
 /// Reactor: `clawback_case` `ClawbackEscalated{IntegrityReferral}` → `IntegrityRecord.OpenCase`.
 pub const OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION: &str =
     "open_integrity_case_for_clawback_escalation";
+
+/// Reactor: `project` `RecoveryReferred` → `ClawbackCase.Open`.
+pub const OPEN_CLAWBACK_FOR_PROJECT_RECOVERY: &str = "open_clawback_for_project_recovery";
+
+/// Reactor: `consortium` `RecoveryReferred` → `ClawbackCase.Open`.
+pub const OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY: &str = "open_clawback_for_consortium_recovery";
 
 /// Carries a race's checkpoint results and conclusion to its lanes' projects.
 pub const RACE_TO_LANES: &str = "race_to_lanes";
