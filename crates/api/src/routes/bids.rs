@@ -914,13 +914,11 @@ async fn file_objection(
         command,
     )
     .await?;
-    let (view, audience, value) = readable_bid(&state, &caller, &id).await?;
-    let no = view.objections.len();
-    let location = format!("/v1/bids/{id}/objections/{no}");
+    let (_, audience, value) = readable_bid(&state, &caller, &id).await?;
     Ok(representation(
         StatusCode::CREATED,
         shaped(value, &audience),
-        Some(location),
+        Some(format!("/v1/bids/{id}")),
     ))
 }
 
