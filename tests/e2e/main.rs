@@ -9,6 +9,7 @@
 mod helpers;
 
 mod audit;
+mod bids;
 mod challenges;
 mod clawbacks;
 mod consortia;

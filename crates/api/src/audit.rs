@@ -77,6 +77,7 @@ pub const FOLDS: &[(&str, FoldFn)] = &[
     (EvaluationRound::TYPE, fold::<EvaluationRound>),
     (ClawbackCase::TYPE, fold::<ClawbackCase>),
     (IntegrityRecord::TYPE, fold::<IntegrityRecord>),
+    (bid::Bid::TYPE, fold::<bid::Bid>),
 ];
 
 /// The fold function of `aggregate_type`, if it is registered.

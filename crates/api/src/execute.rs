@@ -129,6 +129,33 @@ impl<'a> CommandCall<'a> {
         A: Aggregate,
         A::Error: DomainError,
     {
+        self.execute(state, cqrs, id, must_exist, name, command)
+            .await?;
+        if self.caused_by.is_none() {
+            // The client should see the consequences of its own command.
+            // Boxed: reactions run commands themselves, so the future type is recursive.
+            if let Err(e) = Box::pin(crate::reactions::drain(state)).await {
+                tracing::warn!(error = %e, "drain after command failed; the background drain retries");
+            }
+        }
+        Ok(())
+    }
+
+    /// [`CommandCall::run`] without the drain: what a reaction runs (the drain that runs the
+    /// reaction goes on by itself).
+    pub(crate) async fn execute<A>(
+        &self,
+        state: &AppState,
+        cqrs: &Cqrs<A>,
+        id: &str,
+        must_exist: bool,
+        name: &str,
+        command: A::Command,
+    ) -> Result<(), ApiError>
+    where
+        A: Aggregate,
+        A::Error: DomainError,
+    {
         let current = state.store().stream_version(A::TYPE, id).await?;
         if must_exist && current.is_none() {
             return Err(ApiError::NotFound(format!("no {} {id}", A::TYPE)));
@@ -141,15 +168,7 @@ impl<'a> CommandCall<'a> {
         }
         cqrs.execute_with_metadata(id, command, self.metadata(state, name))
             .await
-            .map_err(ApiError::from)?;
-        if self.caused_by.is_none() {
-            // The client should see the consequences of its own command.
-            // Boxed: reactions run commands themselves, so the future type is recursive.
-            if let Err(e) = Box::pin(crate::reactions::drain(state)).await {
-                tracing::warn!(error = %e, "drain after command failed; the background drain retries");
-            }
-        }
-        Ok(())
+            .map_err(ApiError::from)
     }
 }
 

@@ -9,8 +9,12 @@
 
 use std::time::Duration;
 
+use bid::{Bid, BidCommand};
+use challenge::{AwardMode, ChallengeEvent};
 use cqrs_es::persist::SerializedEvent;
 use kernel::Actor;
+use project::{AwardProject, Project, ProjectCommand, Race, RaceCommand};
+use projections::{BidView, ChallengeView};
 use uuid::Uuid;
 
 use crate::execute::{CommandCall, IfMatch, RequestId};
@@ -106,6 +110,7 @@ async fn react(
     // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
         projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
+        "award_outcome" => award_outcome(&reaction).await,
         projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY => {
             crate::recovery::open_clawback_for_integrity_recovery(&reaction).await
         }
@@ -123,6 +128,142 @@ async fn react(
         }
         other => Err(ReactionError::UnknownReactor(other.to_string())),
     }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(event: &SerializedEvent) -> Result<T, ReactionError> {
+    serde_json::from_value(event.payload.clone())
+        .map_err(|e| ReactionError::Command(ApiError::Internal(e.to_string())))
+}
+
+/// The bid's status as its view records it, `None` when the bid does not exist.
+async fn bid_status(state: &AppState, id: &str) -> Result<Option<String>, ReactionError> {
+    let value = state
+        .store()
+        .view(BidView::NAME, id)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(value.and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string)))
+}
+
+/// `ChallengeAwarded` → one project per winner (`Project.CreateFromAward`, id derived from the
+/// event and the bid), the winner's bid `MarkAwarded`; every other bid still in play
+/// `MarkNotSelected`. `ChallengeUnfilled` → `MarkNotSelected` for the bids still in play. Steps
+/// already done (project exists, bid already decided) are skipped, so a re-run is harmless.
+async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
+    let state = r.state;
+    let challenge_id = r.event.aggregate_id.clone();
+    let terms = match state
+        .store()
+        .view(ChallengeView::NAME, &challenge_id)
+        .await
+        .map_err(ApiError::from)?
+        .map(serde_json::from_value::<ChallengeView>)
+    {
+        Some(Ok(ChallengeView {
+            terms: Some(terms), ..
+        })) => terms,
+        _ => {
+            return Err(ApiError::Internal(format!("challenge {challenge_id} has no terms")).into())
+        }
+    };
+    let (winners, not_selected) = match decode::<ChallengeEvent>(r.event)? {
+        ChallengeEvent::ChallengeAwarded {
+            winners,
+            not_selected,
+            ..
+        } => (winners, not_selected),
+        ChallengeEvent::ChallengeUnfilled { not_selected, .. } => (Vec::new(), not_selected),
+        _ => return Ok(()),
+    };
+    let mut lanes = Vec::new();
+    for w in &winners {
+        let project_id = reaction_id(r.event, &format!("project/{}", w.bid_id));
+        let create = ProjectCommand::CreateFromAward(AwardProject {
+            challenge_id: challenge_id.clone(),
+            bid_id: w.bid_id.clone(),
+            lead: w.lead.clone(),
+            members: w.members.clone(),
+            demand_owner: terms.demand_owner.clone(),
+            award: w.amount,
+            completion_deadline: terms.completion_deadline,
+            race_lane: w.lane.is_some(),
+        });
+        let created = r
+            .call()
+            .execute::<Project>(
+                state,
+                state.projects(),
+                &project_id,
+                false,
+                "CreateFromAward",
+                create,
+            )
+            .await;
+        match created {
+            Ok(()) => {}
+            Err(ApiError::Domain {
+                code: "project_already_exists",
+                ..
+            }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if bid_status(state, &w.bid_id).await?.as_deref() == Some("cleared") {
+            let mark = BidCommand::MarkAwarded {
+                project_id: project_id.clone(),
+                amount: w.amount,
+                lane: w.lane,
+            };
+            r.call()
+                .execute::<Bid>(state, state.bids(), &w.bid_id, true, "MarkAwarded", mark)
+                .await?;
+        }
+        lanes.push(project_id);
+    }
+    // 赛马制: the lanes form the call's race (one race stream per call, keyed by the call's id).
+    if let AwardMode::HorseRace { max_teams } = terms.mode {
+        let formed = state
+            .store()
+            .stream_version("race", &challenge_id)
+            .await
+            .map_err(ApiError::from)?
+            .is_some();
+        if !formed {
+            let form = RaceCommand::Form {
+                challenge_id: challenge_id.clone(),
+                lanes,
+                max_lanes: max_teams,
+            };
+            r.call()
+                .execute::<Race>(state, state.races(), &challenge_id, false, "FormRace", form)
+                .await?;
+        }
+    }
+    for bid_id in not_selected {
+        let live = matches!(
+            bid_status(state, &bid_id).await?.as_deref(),
+            Some(
+                "submitted"
+                    | "compliant"
+                    | "under_review"
+                    | "reviewed"
+                    | "in_public_notice"
+                    | "cleared"
+            )
+        );
+        if live {
+            r.call()
+                .execute::<Bid>(
+                    state,
+                    state.bids(),
+                    &bid_id,
+                    true,
+                    "MarkNotSelected",
+                    BidCommand::MarkNotSelected,
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A race's checkpoint results and conclusion, carried to each lane's project. Idempotent: a

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use bid::{Bid, BidServices};
 use challenge::{Challenge, ChallengeServices};
 use clawback::{ClawbackCase, ClawbackServices, ClawbackTerms};
 use consortium::{Consortium, ConsortiumServices};
@@ -21,12 +22,14 @@ pub struct AppState {
 struct Inner {
     store: Store,
     challenges: Cqrs<Challenge>,
+    bids: Cqrs<Bid>,
     clawbacks: Cqrs<ClawbackCase>,
     integrity: Cqrs<::integrity::IntegrityRecord>,
     projects: Cqrs<Project>,
     races: Cqrs<Race>,
     consortia: Cqrs<Consortium>,
     evaluation_rounds: Cqrs<EvaluationRound>,
+    programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     secret: String,
@@ -63,7 +66,9 @@ impl AppState {
         calendar: WorkingCalendar,
     ) -> AppState {
         let programmes = Arc::new(Catalogue::kunshan());
-        let challenges = store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes));
+        let challenges =
+            store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes.clone()));
+        let bids = store.cqrs::<Bid>(BidServices::new(clock.clone(), programmes.clone()));
         let clawbacks = store.cqrs::<ClawbackCase>(ClawbackServices::new(
             clock.clone(),
             Arc::new(calendar),
@@ -81,12 +86,14 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 challenges,
+                bids,
                 clawbacks,
                 integrity,
                 projects,
                 races,
                 consortia,
                 evaluation_rounds,
+                programmes,
                 clock,
                 ids,
                 secret,
@@ -132,6 +139,11 @@ impl AppState {
         &self.inner.challenges
     }
 
+    /// The bid command side.
+    pub fn bids(&self) -> &Cqrs<Bid> {
+        &self.inner.bids
+    }
+
     /// The clawback-case command side.
     pub fn clawbacks(&self) -> &Cqrs<ClawbackCase> {
         &self.inner.clawbacks
@@ -160,6 +172,11 @@ impl AppState {
     /// The evaluation-round command side.
     pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
         &self.inner.evaluation_rounds
+    }
+
+    /// The programme catalogue.
+    pub fn programmes(&self) -> &Catalogue {
+        &self.inner.programmes
     }
 
     /// The clock.

@@ -229,11 +229,12 @@ fn every_registered_aggregate_type_has_this_property_test() {
             "consortium",
             "evaluation_round",
             "clawback_case",
-            "integrity_record"
+            "integrity_record",
+            "bid"
         ],
         "a new aggregate in api::audit::FOLDS needs its own property test (here, in \
-         state_at_version_projects.rs, state_at_version_consortia.rs or \
-         state_at_version_clawbacks.rs)"
+         state_at_version_projects.rs, state_at_version_consortia.rs, \
+         state_at_version_clawbacks.rs or bid_state_at_version.rs)"
     );
 }
 

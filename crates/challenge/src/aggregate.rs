@@ -2,13 +2,32 @@ use chrono::{NaiveDate, TimeDelta};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use kernel::policy::{Programme, AMENDMENT_EXTENSION_DAYS, MIN_RACE_TEAMS};
-use kernel::{Money, OrgCode};
+use kernel::{first_bar, Money, OrgCode};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AmendChallenge, AwardMode, ChallengeAmendment, ChallengeCommand, ChallengeError,
-    ChallengeEvent, ChallengeServices, DraftChallenge, Target,
+    AmendChallenge, AwardChallenge, AwardMode, BidFacts, ChallengeAmendment, ChallengeCommand,
+    ChallengeError, ChallengeEvent, ChallengeServices, DraftChallenge, Target, Winner,
 };
+
+/// Bid statuses that are still in play (not withdrawn, rejected or decided).
+const LIVE_BID_STATUSES: [&str; 6] = [
+    "submitted",
+    "compliant",
+    "under_review",
+    "reviewed",
+    "in_public_notice",
+    "cleared",
+];
+
+fn still_in_play(candidates: &[BidFacts], winners: &[Winner]) -> Vec<String> {
+    candidates
+        .iter()
+        .filter(|c| LIVE_BID_STATUSES.contains(&c.status.as_str()))
+        .filter(|c| !winners.iter().any(|w| w.bid_id == c.bid_id))
+        .map(|c| c.bid_id.clone())
+        .collect()
+}
 
 /// Where a call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -25,6 +44,10 @@ pub enum ChallengeStatus {
     Closed,
     /// 撤榜: withdrawn.
     Cancelled,
+    /// 揭榜成功: winners named. Terminal.
+    Awarded,
+    /// 流榜: ended without a qualified bid. Terminal.
+    Unfilled,
 }
 
 impl ChallengeStatus {
@@ -36,6 +59,8 @@ impl ChallengeStatus {
             ChallengeStatus::Published => "published",
             ChallengeStatus::Closed => "closed",
             ChallengeStatus::Cancelled => "cancelled",
+            ChallengeStatus::Awarded => "awarded",
+            ChallengeStatus::Unfilled => "unfilled",
         }
     }
 }
@@ -79,6 +104,8 @@ pub struct Challenge {
     pub amendment_reasons: Vec<String>,
     /// Why it was cancelled.
     pub cancel_reason: Option<String>,
+    /// The winners once awarded.
+    pub winners: Vec<Winner>,
 }
 
 fn required(value: &str, field: &'static str) -> Result<(), ChallengeError> {
@@ -317,6 +344,111 @@ impl Challenge {
     }
 }
 
+impl Challenge {
+    fn award(
+        &self,
+        cmd: AwardChallenge,
+        services: &ChallengeServices,
+    ) -> Result<ChallengeEvent, ChallengeError> {
+        if self.status != ChallengeStatus::Closed {
+            return Err(self.refuse("award"));
+        }
+        let terms = self.terms()?;
+        // domain.md: Single awards exactly one; a horse race 2..=max_teams.
+        let (min, max) = match terms.mode {
+            AwardMode::Single => (1, 1),
+            AwardMode::HorseRace { max_teams } => {
+                (usize::from(MIN_RACE_TEAMS), usize::from(max_teams))
+            }
+        };
+        let asked = cmd.winners.len();
+        if asked < min || asked > max {
+            return Err(ChallengeError::WinnerCountOutOfRange { min, max, asked });
+        }
+        let mut winners: Vec<Winner> = Vec::with_capacity(asked);
+        for (i, pick) in cmd.winners.iter().enumerate() {
+            if winners.iter().any(|w| w.bid_id == pick.bid_id) {
+                return Err(ChallengeError::DuplicateWinner(pick.bid_id.clone()));
+            }
+            let bid = cmd
+                .candidates
+                .iter()
+                .find(|c| c.bid_id == pick.bid_id)
+                .ok_or_else(|| ChallengeError::UnknownBid(pick.bid_id.clone()))?;
+            // 004_c8247068307aab5b.txt「向社會公示期滿無異議的申報單位」: only cleared bids win.
+            if bid.status != "cleared" {
+                return Err(ChallengeError::BidNotCleared {
+                    bid_id: bid.bid_id.clone(),
+                    status: bid.status.clone(),
+                });
+            }
+            if !pick.amount.is_positive() {
+                return Err(ChallengeError::AwardNotPositive);
+            }
+            if pick.amount > bid.requested {
+                return Err(ChallengeError::AwardOverRequest {
+                    bid_id: bid.bid_id.clone(),
+                    requested_fen: bid.requested.fen(),
+                    amount_fen: pick.amount.fen(),
+                });
+            }
+            // 001_5a9afaa2304051ee.txt「每个项目给予最高300万元支持」.
+            if pick.amount > terms.budget_cap {
+                return Err(ChallengeError::AwardOverCap {
+                    cap_fen: terms.budget_cap.fen(),
+                    amount_fen: pick.amount.fen(),
+                });
+            }
+            let mut orgs = vec![&bid.lead];
+            orgs.extend(bid.members.iter());
+            // domain.md: a barred organisation cannot be awarded a challenge.
+            if let Some(bar) = first_bar(&cmd.bars, &orgs) {
+                return Err(ChallengeError::OrganisationBarred {
+                    org: bar.org.clone(),
+                    until: bar.until,
+                });
+            }
+            winners.push(Winner {
+                bid_id: bid.bid_id.clone(),
+                lead: bid.lead.clone(),
+                members: bid.members.clone(),
+                amount: pick.amount,
+                lane: match terms.mode {
+                    AwardMode::Single => None,
+                    AwardMode::HorseRace { .. } => u8::try_from(i + 1).ok(),
+                },
+            });
+        }
+        let not_selected = still_in_play(&cmd.candidates, &winners);
+        Ok(ChallengeEvent::ChallengeAwarded {
+            awarded_on: services.clock.today(),
+            winners,
+            not_selected,
+        })
+    }
+
+    fn unfilled(
+        &self,
+        candidates: Vec<BidFacts>,
+        reason: String,
+        services: &ChallengeServices,
+    ) -> Result<ChallengeEvent, ChallengeError> {
+        if self.status != ChallengeStatus::Closed {
+            return Err(self.refuse("declare unfilled"));
+        }
+        required(&reason, "reason")?;
+        let cleared = candidates.iter().filter(|c| c.status == "cleared").count();
+        if cleared > 0 {
+            return Err(ChallengeError::ClearedBidsExist(cleared));
+        }
+        Ok(ChallengeEvent::ChallengeUnfilled {
+            declared_on: services.clock.today(),
+            reason,
+            not_selected: still_in_play(&candidates, &[]),
+        })
+    }
+}
+
 impl Aggregate for Challenge {
     const TYPE: &'static str = "challenge";
     type Command = ChallengeCommand;
@@ -336,6 +468,10 @@ impl Aggregate for Challenge {
             ChallengeCommand::Amend(cmd) => self.amend(cmd, services)?,
             ChallengeCommand::Close => self.close(services)?,
             ChallengeCommand::Cancel { reason } => self.cancel(reason)?,
+            ChallengeCommand::Award(cmd) => self.award(cmd, services)?,
+            ChallengeCommand::DeclareUnfilled { candidates, reason } => {
+                self.unfilled(candidates, reason, services)?
+            }
         };
         sink.write(event, self).await;
         Ok(())
@@ -384,6 +520,11 @@ impl Aggregate for Challenge {
                 self.status = ChallengeStatus::Cancelled;
                 self.cancel_reason = Some(reason);
             }
+            ChallengeEvent::ChallengeAwarded { winners, .. } => {
+                self.status = ChallengeStatus::Awarded;
+                self.winners = winners;
+            }
+            ChallengeEvent::ChallengeUnfilled { .. } => self.status = ChallengeStatus::Unfilled,
         }
     }
 }

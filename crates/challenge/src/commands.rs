@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use kernel::{Money, OrgCode};
+use kernel::{ActiveBar, Money, OrgCode};
 
 use crate::{AwardMode, Target};
 
@@ -19,6 +19,50 @@ pub enum ChallengeCommand {
         /// Why the call is withdrawn.
         reason: String,
     },
+    /// 揭榜成功: name the winners of a closed call and their amounts.
+    Award(AwardChallenge),
+    /// 流榜: close a call that has no cleared bid without a winner.
+    DeclareUnfilled {
+        /// Every bid on the call as it stands.
+        candidates: Vec<BidFacts>,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A bid on the call as the API read it from the bid streams when the command was issued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BidFacts {
+    /// The bid's stream id.
+    pub bid_id: String,
+    /// 牵头单位.
+    pub lead: OrgCode,
+    /// Joint members.
+    pub members: Vec<OrgCode>,
+    /// The bid's status on the wire (`cleared`, `withdrawn`, …).
+    pub status: String,
+    /// The amount it requested.
+    pub requested: Money,
+}
+
+/// One winner the officer names, with the amount awarded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WinnerPick {
+    /// The bid's stream id.
+    pub bid_id: String,
+    /// The amount awarded.
+    pub amount: Money,
+}
+
+/// The award decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwardChallenge {
+    /// Every bid on the call as it stands.
+    pub candidates: Vec<BidFacts>,
+    /// The winners, in lane order for a horse race.
+    pub winners: Vec<WinnerPick>,
+    /// Active integrity bars on the winners' leads and members.
+    pub bars: Vec<ActiveBar>,
 }
 
 /// The terms of a new call.

@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use kernel::{DomainError, ErrorKind};
+use kernel::{DomainError, ErrorKind, OrgCode};
 
 /// Why a challenge command was refused. Each variant names the broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +80,62 @@ pub enum ChallengeError {
     /// An amendment that changes nothing.
     #[error("the amendment changes nothing")]
     NothingToAmend,
+    /// The number of winners does not fit the award mode.
+    #[error("this call awards {min} to {max} winner(s), not {asked}")]
+    WinnerCountOutOfRange {
+        /// Fewest.
+        min: usize,
+        /// Most.
+        max: usize,
+        /// Named.
+        asked: usize,
+    },
+    /// A winner is not a bid on this call.
+    #[error("bid {0} is not on this call")]
+    UnknownBid(String),
+    /// A bid was named twice.
+    #[error("bid {0} is named twice")]
+    DuplicateWinner(String),
+    /// A winner has not cleared the public notice.
+    #[error("bid {bid_id} is {status}, not cleared")]
+    BidNotCleared {
+        /// The bid.
+        bid_id: String,
+        /// Its status.
+        status: String,
+    },
+    /// An award of zero or less.
+    #[error("an award must be above zero")]
+    AwardNotPositive,
+    /// An award above what the bid asked for.
+    #[error("bid {bid_id} asked for {requested_fen} fen, not {amount_fen}")]
+    AwardOverRequest {
+        /// The bid.
+        bid_id: String,
+        /// Its request.
+        requested_fen: i64,
+        /// The award.
+        amount_fen: i64,
+    },
+    /// An award above the call's cap.
+    #[error("award of {amount_fen} fen exceeds the cap of {cap_fen} fen")]
+    AwardOverCap {
+        /// The cap.
+        cap_fen: i64,
+        /// The award.
+        amount_fen: i64,
+    },
+    /// A winner's lead or member is barred.
+    #[error("{org} is barred until {until}")]
+    OrganisationBarred {
+        /// The barred organisation.
+        org: OrgCode,
+        /// First day it is eligible again.
+        until: NaiveDate,
+    },
+    /// 流榜 was declared while a cleared bid exists.
+    #[error("{0} bid(s) have cleared the notice; award or cancel instead")]
+    ClearedBidsExist(usize),
 }
 
 impl DomainError for ChallengeError {
@@ -100,6 +156,15 @@ impl DomainError for ChallengeError {
             ChallengeError::AmendmentWindowTooShort { .. } => "amendment_window_too_short",
             ChallengeError::WindowShortened => "window_shortened",
             ChallengeError::NothingToAmend => "nothing_to_amend",
+            ChallengeError::WinnerCountOutOfRange { .. } => "winner_count_out_of_range",
+            ChallengeError::UnknownBid(_) => "unknown_bid",
+            ChallengeError::DuplicateWinner(_) => "duplicate_winner",
+            ChallengeError::BidNotCleared { .. } => "bid_not_cleared",
+            ChallengeError::AwardNotPositive => "award_not_positive",
+            ChallengeError::AwardOverRequest { .. } => "award_over_request",
+            ChallengeError::AwardOverCap { .. } => "award_over_cap",
+            ChallengeError::OrganisationBarred { .. } => "organisation_barred",
+            ChallengeError::ClearedBidsExist(_) => "cleared_bids_exist",
         }
     }
 

@@ -48,6 +48,40 @@ pub enum ChallengeEvent {
         /// Why.
         reason: String,
     },
+    /// 揭榜成功: the winners were named.
+    ChallengeAwarded {
+        /// The date of the decision.
+        awarded_on: NaiveDate,
+        /// The winners, one per project to create.
+        winners: Vec<Winner>,
+        /// Bids still in play that did not win.
+        not_selected: Vec<String>,
+    },
+    /// 流榜: no bid qualified; the call ends without a winner.
+    ChallengeUnfilled {
+        /// The date of the decision.
+        declared_on: NaiveDate,
+        /// Why.
+        reason: String,
+        /// Bids still in play, now not selected.
+        not_selected: Vec<String>,
+    },
+}
+
+/// A winning bid and what it was awarded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Winner {
+    /// The bid's stream id.
+    pub bid_id: String,
+    /// 牵头单位.
+    pub lead: OrgCode,
+    /// Joint members.
+    pub members: Vec<OrgCode>,
+    /// The amount awarded (`amount_fen` on the wire).
+    #[serde(rename = "amount_fen")]
+    pub amount: Money,
+    /// Lane number (from 1) in a horse race; `None` for a single winner.
+    pub lane: Option<u8>,
 }
 
 /// The terms after an amendment, with the reason; only changed fields are `Some`.
@@ -77,6 +111,8 @@ impl DomainEvent for ChallengeEvent {
             ChallengeEvent::ChallengeAmended(_) => "ChallengeAmended",
             ChallengeEvent::ApplicationsClosed { .. } => "ApplicationsClosed",
             ChallengeEvent::ChallengeCancelled { .. } => "ChallengeCancelled",
+            ChallengeEvent::ChallengeAwarded { .. } => "ChallengeAwarded",
+            ChallengeEvent::ChallengeUnfilled { .. } => "ChallengeUnfilled",
         }
         .to_string()
     }

@@ -1,5 +1,6 @@
 //! The 揭榜挂帅 challenge (榜单) aggregate: an enterprise's need turned into an open call that the
-//! bureau drafts, publishes (发榜), amends, closes when its window has ended, or cancels (撤榜).
+//! bureau drafts, publishes (发榜), amends, closes when its window has ended, cancels (撤榜), and
+//! finally awards (揭榜成功, one winner or a 赛马制 horse race) or declares unfilled (流榜).
 //!
 //! Rules live in [`Challenge`]'s `handle`; `apply` only assigns. See domain.md §3.a.
 
@@ -12,9 +13,11 @@ mod services;
 mod tests;
 
 pub use aggregate::{Challenge, ChallengeStatus, ChallengeTerms};
-pub use commands::{AmendChallenge, ChallengeCommand, DraftChallenge};
+pub use commands::{
+    AmendChallenge, AwardChallenge, BidFacts, ChallengeCommand, DraftChallenge, WinnerPick,
+};
 pub use error::ChallengeError;
-pub use events::{ChallengeAmendment, ChallengeEvent};
+pub use events::{ChallengeAmendment, ChallengeEvent, Winner};
 pub use services::ChallengeServices;
 
 use serde::{Deserialize, Serialize};

@@ -434,3 +434,240 @@ fn amending_a_closed_call_is_an_invalid_transition() {
             action: "amend",
         });
 }
+
+// ---- award ----
+
+fn race_drafted() -> ChallengeEvent {
+    let mut e = drafted();
+    if let ChallengeEvent::ChallengeDrafted { mode, .. } = &mut e {
+        *mode = AwardMode::HorseRace { max_teams: 2 };
+    }
+    e
+}
+
+fn closed() -> ChallengeEvent {
+    ChallengeEvent::ApplicationsClosed {
+        closed_on: day("2027-02-27"),
+    }
+}
+
+fn after_notice() -> Framework {
+    at("2027-05-01T09:00:00+08:00")
+}
+
+fn bid(id: &str, lead: &str, status: &str, wan: i64) -> BidFacts {
+    BidFacts {
+        bid_id: id.into(),
+        lead: OrgCode::parse(lead).unwrap(),
+        members: vec![],
+        status: status.into(),
+        requested: Money::from_wan_yuan(wan),
+    }
+}
+
+fn candidates() -> Vec<BidFacts> {
+    vec![
+        bid("b1", "91320583MA1KC00296", "cleared", 200),
+        bid("b2", "91320583MA1KC00371", "cleared", 300),
+        bid("b3", "123200004660000105", "cleared", 250),
+        bid("b4", "123205834660000293", "withdrawn", 100),
+        bid("b5", "52320583MJ00000345", "not_recommended", 100),
+    ]
+}
+
+fn pick(id: &str, wan: i64) -> WinnerPick {
+    WinnerPick {
+        bid_id: id.into(),
+        amount: Money::from_wan_yuan(wan),
+    }
+}
+
+fn award(winners: Vec<WinnerPick>) -> ChallengeCommand {
+    ChallengeCommand::Award(AwardChallenge {
+        candidates: candidates(),
+        winners,
+        bars: vec![],
+    })
+}
+
+#[test]
+fn a_horse_race_of_two_is_awarded_with_lanes_and_the_rest_not_selected() {
+    after_notice()
+        .given(vec![race_drafted(), published(), closed()])
+        .when(award(vec![pick("b2", 300), pick("b1", 150)]))
+        .then_expect_events(vec![ChallengeEvent::ChallengeAwarded {
+            awarded_on: day("2027-05-01"),
+            winners: vec![
+                Winner {
+                    bid_id: "b2".into(),
+                    lead: OrgCode::parse("91320583MA1KC00371").unwrap(),
+                    members: vec![],
+                    amount: Money::from_wan_yuan(300),
+                    lane: Some(1),
+                },
+                Winner {
+                    bid_id: "b1".into(),
+                    lead: OrgCode::parse("91320583MA1KC00296").unwrap(),
+                    members: vec![],
+                    amount: Money::from_wan_yuan(150),
+                    lane: Some(2),
+                },
+            ],
+            not_selected: vec!["b3".into()],
+        }]);
+}
+
+#[test]
+fn a_horse_race_with_too_many_winners_is_refused() {
+    after_notice()
+        .given(vec![race_drafted(), published(), closed()])
+        .when(award(vec![
+            pick("b1", 100),
+            pick("b2", 100),
+            pick("b3", 100),
+        ]))
+        .then_expect_error(ChallengeError::WinnerCountOutOfRange {
+            min: 2,
+            max: 2,
+            asked: 3,
+        });
+}
+
+#[test]
+fn a_single_call_awards_exactly_one() {
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(award(vec![pick("b1", 100), pick("b2", 100)]))
+        .then_expect_error(ChallengeError::WinnerCountOutOfRange {
+            min: 1,
+            max: 1,
+            asked: 2,
+        });
+    let result = after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(award(vec![pick("b1", 100)]))
+        .inspect_result();
+    assert!(result.is_ok());
+}
+
+#[test]
+fn an_uncleared_bid_cannot_win() {
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(award(vec![pick("b5", 100)]))
+        .then_expect_error(ChallengeError::BidNotCleared {
+            bid_id: "b5".into(),
+            status: "not_recommended".into(),
+        });
+}
+
+#[test]
+fn a_bid_not_on_the_call_cannot_win() {
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(award(vec![pick("zz", 100)]))
+        .then_expect_error(ChallengeError::UnknownBid("zz".into()));
+}
+
+#[test]
+fn an_award_above_the_request_is_refused() {
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(award(vec![pick("b1", 201)]))
+        .then_expect_error(ChallengeError::AwardOverRequest {
+            bid_id: "b1".into(),
+            requested_fen: 200_000_000,
+            amount_fen: 201_000_000,
+        });
+}
+
+#[test]
+fn an_award_above_the_cap_is_refused() {
+    let mut cands = candidates();
+    cands[1].requested = Money::from_wan_yuan(400);
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(ChallengeCommand::Award(AwardChallenge {
+            candidates: cands,
+            winners: vec![pick("b2", 301)],
+            bars: vec![],
+        }))
+        .then_expect_error(ChallengeError::AwardOverCap {
+            cap_fen: 300_000_000,
+            amount_fen: 301_000_000,
+        });
+}
+
+#[test]
+fn a_barred_winner_is_refused() {
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(ChallengeCommand::Award(AwardChallenge {
+            candidates: candidates(),
+            winners: vec![pick("b1", 100)],
+            bars: vec![kernel::ActiveBar {
+                org: OrgCode::parse("91320583MA1KC00296").unwrap(),
+                until: day("2029-01-01"),
+            }],
+        }))
+        .then_expect_error(ChallengeError::OrganisationBarred {
+            org: OrgCode::parse("91320583MA1KC00296").unwrap(),
+            until: day("2029-01-01"),
+        });
+}
+
+#[test]
+fn an_award_before_the_call_is_closed_is_refused() {
+    after_notice()
+        .given(vec![drafted(), published()])
+        .when(award(vec![pick("b1", 100)]))
+        .then_expect_error(ChallengeError::InvalidTransition {
+            status: "published",
+            action: "award",
+        });
+}
+
+#[test]
+fn a_call_with_no_cleared_bid_is_declared_unfilled() {
+    let cands: Vec<BidFacts> = candidates().into_iter().skip(3).collect();
+    let mut with_live = cands.clone();
+    with_live.push(bid("b6", "91320583MA1KC00109", "reviewed", 100));
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(ChallengeCommand::DeclareUnfilled {
+            candidates: with_live,
+            reason: "无合格揭榜方".into(),
+        })
+        .then_expect_events(vec![ChallengeEvent::ChallengeUnfilled {
+            declared_on: day("2027-05-01"),
+            reason: "无合格揭榜方".into(),
+            not_selected: vec!["b6".into()],
+        }]);
+    after_notice()
+        .given(vec![drafted(), published(), closed()])
+        .when(ChallengeCommand::DeclareUnfilled {
+            candidates: candidates(),
+            reason: "x".into(),
+        })
+        .then_expect_error(ChallengeError::ClearedBidsExist(3));
+}
+
+#[test]
+fn an_awarded_call_cannot_be_cancelled() {
+    after_notice()
+        .given(vec![
+            drafted(),
+            published(),
+            closed(),
+            ChallengeEvent::ChallengeAwarded {
+                awarded_on: day("2027-05-01"),
+                winners: vec![],
+                not_selected: vec![],
+            },
+        ])
+        .when(ChallengeCommand::Cancel { reason: "x".into() })
+        .then_expect_error(ChallengeError::InvalidTransition {
+            status: "awarded",
+            action: "cancel",
+        });
+}

@@ -19,7 +19,36 @@ pub struct Programme {
     pub min_window_days: i64,
     /// Most teams a 赛马制 horse race may award.
     pub max_race_teams: u8,
+    /// The criteria experts score bids on (0–100 each), with weights in percent summing to 100.
+    pub review_criteria: Vec<ReviewCriterion>,
 }
+
+/// One criterion of expert review (评审指标) with its weight in percent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewCriterion {
+    /// Stable id used on the wire, e.g. `technical_approach`.
+    pub id: String,
+    /// Human name (Chinese).
+    pub name: String,
+    /// Weight in percent; a programme's weights sum to 100.
+    pub weight: u8,
+}
+
+impl ReviewCriterion {
+    fn new(id: &str, name: &str, weight: u8) -> Self {
+        ReviewCriterion {
+            id: id.into(),
+            name: name.into(),
+            weight,
+        }
+    }
+}
+
+/// Fewest experts on a bid's review panel (domain.md ).
+pub const DEFAULT_MIN_REVIEWERS: usize = 3;
+
+/// Shortest public notice (公示), calendar days counted inclusively (domain.md [W8] [W9], [A-24]).
+pub const NOTICE_MIN_DAYS: i64 = 7;
 
 /// The shortest bid window, in days: the central rule that a guideline is out at least 50 days
 /// before its deadline (domain.md [W21], adopted as a configurable default ).
@@ -53,6 +82,15 @@ impl Catalogue {
                     award_cap: Money::from_wan_yuan(300),
                     min_window_days: DEFAULT_MIN_WINDOW_DAYS,
                     max_race_teams: DEFAULT_MAX_RACE_TEAMS,
+                    // No seed fixes criteria or weights; these are the project's choice for a
+                    // joint key R&D call (技术路线, 团队, 指标与进度, 产业化, 经费).
+                    review_criteria: vec![
+                        ReviewCriterion::new("technical_approach", "技术路线与创新性", 30),
+                        ReviewCriterion::new("team_capability", "团队能力与研究基础", 25),
+                        ReviewCriterion::new("targets_and_schedule", "指标可达性与进度安排", 20),
+                        ReviewCriterion::new("industrial_impact", "产业化前景与带动作用", 15),
+                        ReviewCriterion::new("budget", "经费预算合理性", 10),
+                    ],
                 },
                 Programme {
                     id: "new_rd_institution".into(),
@@ -61,6 +99,15 @@ impl Catalogue {
                     award_cap: Money::from_wan_yuan(1000),
                     min_window_days: DEFAULT_MIN_WINDOW_DAYS,
                     max_race_teams: DEFAULT_MAX_RACE_TEAMS,
+                    // No seed fixes criteria or weights; these are the project's choice for
+                    // building a new R&D institution (建设方案, 团队, 运营机制, 产业化, 经费).
+                    review_criteria: vec![
+                        ReviewCriterion::new("construction_plan", "建设方案与目标", 30),
+                        ReviewCriterion::new("team_capability", "团队能力与研究基础", 25),
+                        ReviewCriterion::new("operating_model", "运营机制与可持续性", 15),
+                        ReviewCriterion::new("industrial_impact", "成果转化与产业带动", 20),
+                        ReviewCriterion::new("budget", "经费预算合理性", 10),
+                    ],
                 },
             ],
         }
@@ -99,3 +146,16 @@ pub const CLAWBACK_OBJECTION_WORKING_DAYS: u32 = 5;
 /// Years a serious research-integrity violation bars an organisation, at least
 /// (004_c8247068307aab5b.txt「3年內不得參與績效評價」).
 pub const INTEGRITY_SERIOUS_BAR_YEARS: u32 = 3;
+
+#[cfg(test)]
+mod review_criteria_tests {
+    use super::*;
+
+    #[test]
+    fn every_programmes_review_weights_sum_to_100() {
+        for p in Catalogue::kunshan().all() {
+            let total: u32 = p.review_criteria.iter().map(|c| u32::from(c.weight)).sum();
+            assert_eq!(total, 100, "{}", p.id);
+        }
+    }
+}

@@ -1,4 +1,4 @@
-use challenge::{Challenge, ChallengeEvent, ChallengeStatus, ChallengeTerms};
+use challenge::{Challenge, ChallengeEvent, ChallengeStatus, ChallengeTerms, Winner};
 use chrono::NaiveDate;
 use cqrs_es::{EventEnvelope, View};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,15 @@ pub struct ChallengeView {
     pub cancel_reason: Option<String>,
     /// Amendments in order.
     pub amendments: Vec<AmendmentEntry>,
+    /// Date of the award or of the 流榜 declaration.
+    #[serde(default)]
+    pub decided_on: Option<NaiveDate>,
+    /// The winners once awarded.
+    #[serde(default)]
+    pub winners: Vec<Winner>,
+    /// Why the call ended unfilled (流榜).
+    #[serde(default)]
+    pub unfilled_reason: Option<String>,
     /// When the draft was recorded.
     pub created_at: String,
     /// When the last event was recorded.
@@ -106,6 +115,24 @@ impl View<Challenge> for ChallengeView {
             ChallengeEvent::ChallengeCancelled { reason } => {
                 self.status = ChallengeStatus::Cancelled.as_str().into();
                 self.cancel_reason = Some(reason.clone());
+            }
+            ChallengeEvent::ChallengeAwarded {
+                awarded_on,
+                winners,
+                ..
+            } => {
+                self.status = ChallengeStatus::Awarded.as_str().into();
+                self.decided_on = Some(*awarded_on);
+                self.winners.clone_from(winners);
+            }
+            ChallengeEvent::ChallengeUnfilled {
+                declared_on,
+                reason,
+                ..
+            } => {
+                self.status = ChallengeStatus::Unfilled.as_str().into();
+                self.decided_on = Some(*declared_on);
+                self.unfilled_reason = Some(reason.clone());
             }
         }
     }

@@ -4,16 +4,25 @@
 //! object-safe [`Projector`] port, which works on serialized events and JSON rows so that the
 //! store can fold them inside the transaction that appends the events.
 
+mod bid_view;
 mod challenge_view;
 mod clawback_view;
 mod consortium_view;
 mod evaluation_view;
+mod fanout;
 mod integrity_view;
 mod list;
 mod project_view;
 mod projector;
 mod subscription;
+#[cfg(test)]
+mod tests;
 
+pub use bid_view::{
+    AssessmentEntry, AttachmentEntry, AwardEntry, BidObjectionEntry, BidRankingView, BidView,
+    DefenceEntry, FormalCheckEntry, NoticeEntry, OpinionEntry, PanelSeat, ResolutionEntry,
+    ReviewConclusion, RevisionEntry, WithdrawalEntry,
+};
 pub use challenge_view::ChallengeView;
 pub use clawback_view::{
     CaseAmounts, ClawbackLedgerProjector, ClawbackLedgerView, ClawbackObjectionEntry, ClawbackView,
@@ -27,6 +36,9 @@ pub use consortium_view::{
 pub use evaluation_view::{
     EvaluationRoundView, EvaluatorEntry, EvaluatorQueueItem, EvaluatorQueueProjector,
     ObjectionEntry, SubjectEntry, EVALUATION_RESULTS_REACTOR,
+};
+pub use fanout::{
+    fanout_row_id, BidPartyProjector, BidPartyView, ReviewAssignmentProjector, ReviewAssignmentView,
 };
 pub use integrity_view::{
     BarEntry, BarRegistryProjector, BarRegistryView, IntegrityCaseEntry, IntegrityRecoveryEntry,

@@ -196,6 +196,14 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(ViewProjector::<project::Race, crate::RaceView>::new(
             crate::RaceView::NAME,
         )),
+        Arc::new(ViewProjector::<bid::Bid, crate::BidView>::new(
+            crate::BidView::NAME,
+        )),
+        Arc::new(ViewProjector::<bid::Bid, crate::BidRankingView>::new(
+            crate::BidRankingView::NAME,
+        )),
+        Arc::new(crate::ReviewAssignmentProjector),
+        Arc::new(crate::BidPartyProjector),
     ];
     all.extend(consortium_projectors());
     all

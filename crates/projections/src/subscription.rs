@@ -53,6 +53,7 @@ pub fn all_subscriptions() -> Vec<Subscription> {
             event_types: &["CheckpointHeld", "RaceConcluded"],
         },
         crate::evaluation_view::EVALUATION_RESULTS,
+        AWARD_OUTCOME,
     ]
 }
 
@@ -71,3 +72,11 @@ pub const OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY: &str = "open_clawback_for_conso
 
 /// Carries a race's checkpoint results and conclusion to its lanes' projects.
 pub const RACE_TO_LANES: &str = "race_to_lanes";
+
+/// `ChallengeAwarded` / `ChallengeUnfilled` → one project per winner (`Project.CreateFromAward`),
+/// winners' bids `MarkAwarded`, every other bid still in play `MarkNotSelected`.
+pub const AWARD_OUTCOME: Subscription = Subscription {
+    reactor: "award_outcome",
+    aggregate_type: "challenge",
+    event_types: &["ChallengeAwarded", "ChallengeUnfilled"],
+};

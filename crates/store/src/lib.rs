@@ -7,6 +7,7 @@
 //! - [`Store`]: builds the per-aggregate [`Cqrs`] frameworks and answers view and audit reads.
 //! - [`chain`]: the canonical encoding and verification of the hash chain.
 
+mod attachments;
 pub mod chain;
 mod db;
 mod error;
@@ -15,6 +16,7 @@ mod store;
 pub mod testing;
 mod tx;
 
+pub use attachments::{sha256_hex, StoredAttachment};
 pub use db::{Backend, Db};
 pub use error::StoreError;
 pub use repository::LedgerRepository;

@@ -100,7 +100,14 @@ struct CancelDto {
     reason: String,
 }
 
-const STATUSES: [&str; 4] = ["draft", "published", "closed", "cancelled"];
+const STATUSES: [&str; 6] = [
+    "draft",
+    "published",
+    "closed",
+    "cancelled",
+    "awarded",
+    "unfilled",
+];
 
 async fn load_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
     state

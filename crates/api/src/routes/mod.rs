@@ -1,6 +1,8 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
 mod audit;
+mod awards;
+mod bids;
 mod challenges;
 mod clawbacks;
 mod common;
@@ -57,7 +59,9 @@ fn all() -> Routes {
     let routes = projects::routes(routes);
     let routes = consortia::routes(routes);
     let routes = evaluation_rounds::routes(routes);
-    audit::routes(routes)
+    let routes = audit::routes(routes);
+    let routes = bids::routes(routes);
+    awards::routes(routes)
 }
 
 /// Every `(method, path)` the API serves, with OpenAPI-style `{param}` paths.
