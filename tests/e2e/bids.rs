@@ -707,3 +707,54 @@ async fn a_bid_naming_a_barred_member_is_refused_with_the_bars_end(backend: Back
     .expect(201);
 }
 both_backends!(a_bid_naming_a_barred_member_is_refused_with_the_bars_end);
+
+async fn a_barred_lead_is_refused_until_the_anniversary_of_the_decision(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let call = published_challenge(&app, json!({})).await;
+    // A serious violation decided on 2024-01-12 bars ENT_B through 2027-01-11; the clock reads
+    // 2027-01-10 (inside the call's window).
+    let base = format!("/v1/integrity/{}", orgs::ENT_B);
+    let case = app
+        .post(
+            &format!("{base}/cases"),
+            &officer,
+            json!({"allegation": "项目经费挪用", "related_projects": [],
+                   "source": {"kind": "report", "reference": "举报〔2024〕2号"}}),
+        )
+        .await;
+    let case_id = case.expect(201)["case_id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("{base}/cases/{case_id}/determination"),
+        &officer,
+        json!({"severity": "serious", "decision_date": "2024-01-12", "findings_ref": "处理决定"}),
+    )
+    .await
+    .expect(200);
+    let recorded = app
+        .post(
+            &format!("{base}/cases/{case_id}/record"),
+            &officer,
+            json!({"recover": []}),
+        )
+        .await;
+    assert_eq!(recorded.expect(200)["barred_until"], "2027-01-12");
+
+    let b = app.applicant(orgs::ENT_B);
+    let path = format!("/v1/challenges/{call}/bids");
+    let refused = app.post(&path, &b, submission("乙科技", None, 150)).await;
+    refused.problem(422, "organisation_barred");
+    assert!(refused.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("2027-01-12"));
+    // The day before the anniversary the bar still holds; on the anniversary it has ended.
+    app.set_now("2027-01-11T23:00:00+08:00");
+    app.post(&path, &b, submission("乙科技", None, 150))
+        .await
+        .problem(422, "organisation_barred");
+    app.set_now("2027-01-12T09:00:00+08:00");
+    let accepted = app.post(&path, &b, submission("乙科技", None, 150)).await;
+    assert_eq!(accepted.expect(201)["status"], "submitted");
+}
+both_backends!(a_barred_lead_is_refused_until_the_anniversary_of_the_decision);
