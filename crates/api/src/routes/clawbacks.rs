@@ -8,12 +8,11 @@ use clawback::{
     ObjectionDecision, OpenClawback, Subject,
 };
 use kernel::{Actor, Money, OrgCode, Role};
-use projections::{
-    ClawbackLedgerView, ClawbackView, Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE,
-};
+use projections::{ClawbackLedgerView, ClawbackView, Cursor, ListQuery, Page, MAX_PAGE};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::common::{present, EmptyDto, ListParams};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -137,23 +136,6 @@ struct WaiverDto {
     reason: String,
 }
 
-/// A command without fields: `{}` or no body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmptyDto {}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListParams {
-    status: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
-fn present<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::field(field, "required", format!("missing field `{field}`")))
-}
-
 fn subject_of(dto: SubjectDto) -> Result<Subject, ApiError> {
     match dto.kind.as_str() {
         "project" => Ok(Subject::Project(dto.id)),
@@ -273,35 +255,8 @@ async fn open_clawback(
 }
 
 fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
-    if let Some(s) = &params.status {
-        if !ClawbackStatus::ALL.iter().any(|k| k.as_str() == s) {
-            let names: Vec<_> = ClawbackStatus::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: format!("status must be one of {}", names.join(", ")),
-            });
-        }
-    }
-    let limit = params.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: format!("limit must be between 1 and {MAX_PAGE}"),
-        });
-    }
-    let after = match &params.cursor {
-        Some(text) => Some(Cursor::decode(text).ok_or(ApiError::BadRequest {
-            code: "invalid_cursor",
-            detail: "the cursor is not one this server issued".into(),
-        })?),
-        None => None,
-    };
-    Ok(ListQuery {
-        status: params.status,
-        after,
-        limit,
-        ..ListQuery::default()
-    })
+    let statuses: Vec<&str> = ClawbackStatus::ALL.iter().map(|k| k.as_str()).collect();
+    params.query(&statuses)
 }
 
 async fn list_clawbacks(

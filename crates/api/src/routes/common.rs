@@ -44,7 +44,7 @@ pub(super) fn page(
 }
 
 /// `?status=&limit=&cursor=` of a list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ListParams {
     pub(super) status: Option<String>,

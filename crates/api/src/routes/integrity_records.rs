@@ -9,6 +9,7 @@ use projections::IntegrityView;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::common::{org_code, present};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -101,11 +102,7 @@ struct RevocationDto {
 }
 
 fn org_of(text: &str) -> Result<OrgCode, ApiError> {
-    OrgCode::parse(text).map_err(|e| ApiError::field("org", e.code(), e.to_string()))
-}
-
-fn present<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::field(field, "required", format!("missing field `{field}`")))
+    org_code("org", text)
 }
 
 /// The record with `barred_until`: the first day the organisation is eligible again, when a
