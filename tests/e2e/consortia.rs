@@ -279,7 +279,7 @@ async fn a_consortium_is_upgraded_with_a_top_up_and_revoked_after_two_failed_rou
         )
         .await;
     assert_eq!(publicised.expect(200)["results"][0]["grade"], "fail");
-    at(&app, "2029-03-16").await;
+    at(&app, "2029-03-17").await;
     let finalised = app
         .post(&format!("{r1}/finalise"), &officer, json!({}))
         .await;
@@ -326,7 +326,7 @@ async fn a_consortium_is_upgraded_with_a_top_up_and_revoked_after_two_failed_rou
     )
     .await
     .expect(200);
-    at(&app, "2031-03-08").await;
+    at(&app, "2031-03-09").await;
     app.post(&format!("{r2}/finalise"), &officer, json!({}))
         .await
         .expect(200);
@@ -663,7 +663,7 @@ async fn an_upheld_objection_revises_the_grade_the_consortium_receives(backend: 
         .as_str()
         .unwrap()
         .to_string();
-    at(&app, "2029-03-16").await;
+    at(&app, "2029-03-17").await;
     app.post(&format!("{r}/finalise"), &officer, json!({}))
         .await
         .problem(409, "objection_pending");

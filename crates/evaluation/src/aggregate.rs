@@ -520,7 +520,9 @@ impl EvaluationRound {
         self.expect(RoundStatus::ResultsPublicised, "finalise")?;
         let (_, to) = self.notice.ok_or(self.refuse("finalise"))?;
         let today = services.clock.today();
-        if today < to {
+        // domain.md: the notice's last day is a full day for objections, so the round is
+        // finalised from the day after it (as a bid's 公示 ends).
+        if today <= to {
             return Err(EvaluationError::NoticeNotOver(to));
         }
         if let Some(o) = self

@@ -776,14 +776,14 @@ fn an_upheld_objection_revises_the_grade_that_is_finalised() {
         revised_grade: Some(Grade::Fail),
         resolved_on: day("2027-03-24"),
     });
-    at("2027-03-26")
+    at("2027-03-27")
         .given(events)
         .when(EvaluationCommand::Finalise)
         .then_expect_events(vec![EvaluationEvent::RoundFinalised {
             round_no: 1,
             period_end: day("2027-01-01"),
             results: vec![result("c1", Grade::Fail, Some(8000))],
-            finalised_on: day("2027-03-26"),
+            finalised_on: day("2027-03-27"),
         }]);
 }
 
@@ -817,20 +817,20 @@ fn resolving_an_unknown_objection_is_refused() {
 
 #[test]
 fn finalising_sends_the_publicised_grades() {
-    at("2027-03-26")
+    at("2027-03-27")
         .given(publicised())
         .when(EvaluationCommand::Finalise)
         .then_expect_events(vec![EvaluationEvent::RoundFinalised {
             round_no: 1,
             period_end: day("2027-01-01"),
             results: vec![result("c1", Grade::Excellent, Some(8000))],
-            finalised_on: day("2027-03-26"),
+            finalised_on: day("2027-03-27"),
         }]);
 }
 
 #[test]
-fn finalising_before_the_notice_ends_is_refused() {
-    at("2027-03-25")
+fn finalising_on_the_notices_last_day_is_refused() {
+    at("2027-03-26")
         .given(publicised())
         .when(EvaluationCommand::Finalise)
         .then_expect_error(EvaluationError::NoticeNotOver(day("2027-03-26")));
