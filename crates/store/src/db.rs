@@ -72,6 +72,10 @@ impl Db {
             }
             Db::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
         }
+        // Events stored before the transparency log existed get their leaves now.
+        crate::transparency::Log::new(self.clone())
+            .integrate_unlogged()
+            .await?;
         Ok(())
     }
 

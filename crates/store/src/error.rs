@@ -16,6 +16,9 @@ pub enum StoreError {
     /// The `DATABASE_URL` is not one this store understands.
     #[error("unsupported database url {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// The transparency log's stored state is inconsistent.
+    #[error("transparency log: {0}")]
+    Log(String),
 }
 
 impl StoreError {

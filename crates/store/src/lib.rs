@@ -6,6 +6,7 @@
 //!   one transaction.
 //! - [`Store`]: builds the per-aggregate [`Cqrs`] frameworks and answers view and audit reads.
 //! - [`chain`]: the canonical encoding and verification of the hash chain.
+//! - [`transparency`]: the transparency log, one Merkle tree over every event (issue 15).
 
 mod attachments;
 pub mod chain;
@@ -14,6 +15,7 @@ mod error;
 mod repository;
 mod store;
 pub mod testing;
+pub mod transparency;
 mod tx;
 
 pub use attachments::{sha256_hex, StoredAttachment};

@@ -67,7 +67,7 @@ impl Drop for FreshDb {
     fn drop(&mut self) {
         match &self.cleanup {
             Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm", ".secret"] {
+                for suffix in ["", "-wal", "-shm", ".secret", ".logkey"] {
                     let mut p = path.clone().into_os_string();
                     p.push(suffix);
                     let _ = std::fs::remove_file(p);

@@ -13,7 +13,7 @@ use crate::chain;
 use crate::StoreError;
 
 /// The statements of the append path, on one open transaction.
-pub(crate) trait Tx: Send {
+pub(crate) trait Tx: Send + crate::transparency::LogTx {
     /// `(sequence, hash)` of the stream's last event.
     fn last_event(
         &mut self,
@@ -238,6 +238,7 @@ pub(crate) async fn append_events<T: Tx>(
         tx.insert_event(event).await?;
         expected += 1;
     }
+    crate::transparency::append_leaves(tx, events).await?;
     Ok(())
 }
 
