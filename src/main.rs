@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use kernel::{IdGen, RandomIds};
 use store::{chain, Db, Store};
 
+mod verify_log;
+
 #[derive(Parser)]
 #[command(
     name = "grantledger",
@@ -55,9 +57,44 @@ enum Command {
         id: Option<String>,
     },
     /// Check an exported JSON Lines bundle offline, with no database; exit 0 only when intact.
+    /// Each event's transparency-log inclusion proof is checked too.
     VerifyBundle {
         /// The bundle file.
         file: std::path::PathBuf,
+        /// The log's verifier key (or a file holding it): also check the checkpoints'
+        /// signatures, and require proofs.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Print a new transparency-log signing key (for GRANTLEDGER_LOG_KEY) and its verifier key.
+    LogKey {
+        /// The key name, which is also the log's origin line (a schema-less URL).
+        #[arg(long, default_value = api::DEFAULT_LOG_KEY_NAME)]
+        name: String,
+    },
+    /// Check that the transparency log still extends a checkpoint you kept; exit 0 only if so.
+    /// With --url: over HTTP (signature and consistency proof). Without: against DATABASE_URL,
+    /// recomputing the tree from the events themselves.
+    VerifyCheckpoint {
+        /// The log's verifier key (`name+id+key`, or a file holding it).
+        #[arg(long)]
+        key: String,
+        /// The checkpoint kept earlier (a signed note file).
+        #[arg(long)]
+        old: std::path::PathBuf,
+        /// The server's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        url: Option<String>,
+        /// Bearer token (auditor) for --url.
+        #[arg(long, env = "GRANTLEDGER_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// With --url: write the verified current checkpoint here, to keep for next time.
+        #[arg(long, requires = "url")]
+        save: Option<std::path::PathBuf>,
+        /// With --url: after verifying, cosign the current checkpoint with this witness key
+        /// file (`PRIVATE+KEY+…`) and post the cosignature.
+        #[arg(long, requires = "url")]
+        cosign_with: Option<std::path::PathBuf>,
     },
 }
 
@@ -173,13 +210,53 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 ExitCode::FAILURE
             });
         }
-        Command::VerifyBundle { file } => {
+        Command::VerifyBundle { file, key } => {
             let text = std::fs::read_to_string(&file)?;
+            let key = key.as_deref().map(verify_log::read_verifier).transpose()?;
             let report = chain::verify_bundle(&text);
-            for line in &report.lines {
+            let log = store::transparency::verify_bundle_log(&text, key.as_ref());
+            for line in report.lines.iter().chain(&log.lines) {
                 println!("{line}");
             }
-            return Ok(if report.ok {
+            return Ok(if report.ok && log.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+        Command::LogKey { name } => {
+            let signer = tlog::Signer::generate(&name)?;
+            println!("GRANTLEDGER_LOG_KEY={}", signer.to_private_text());
+            println!("# verifier key (publish it): {}", signer.verifier());
+        }
+        Command::VerifyCheckpoint {
+            key,
+            old,
+            url,
+            token,
+            save,
+            cosign_with,
+        } => {
+            let key = verify_log::read_verifier(&key)?;
+            let old = std::fs::read_to_string(&old)?;
+            let outcome = match &url {
+                Some(url) => {
+                    let witness = cosign_with
+                        .as_deref()
+                        .map(verify_log::read_signer)
+                        .transpose()?;
+                    verify_log::over_http(&key, &old, url, token.as_deref(), witness.as_ref())
+                        .await?
+                }
+                None => verify_log::against_database(&key, &old, &config.database_url).await?,
+            };
+            for line in &outcome.lines {
+                println!("{line}");
+            }
+            if let (Some(path), Some(current)) = (save, &outcome.current) {
+                std::fs::write(path, current)?;
+            }
+            return Ok(if outcome.ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

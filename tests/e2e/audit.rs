@@ -870,6 +870,8 @@ async fn an_auditor_only_token_is_refused_on_every_command_route(backend: Backen
     let commands: Vec<_> = api::route_table()
         .into_iter()
         .filter(|(m, _)| *m == "post")
+        // A witness's cosignature of a log checkpoint is not a command (issue 15).
+        .filter(|(_, p)| !p.starts_with("/v1/audit/log/"))
         .collect();
     assert!(commands.len() >= 5, "{commands:?}");
     for (_, path) in &commands {

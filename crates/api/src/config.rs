@@ -25,7 +25,16 @@ pub struct Config {
     pub body_limit: usize,
     /// `GRANTLEDGER_HOLIDAYS`: public holidays skipped when counting working days (工作日).
     pub holidays: Vec<NaiveDate>,
+    /// `GRANTLEDGER_LOG_KEY`: the transparency log's signing key (`PRIVATE+KEY+…`), if set.
+    pub log_key: Option<String>,
+    /// `GRANTLEDGER_CHECKPOINT_EVERY`: seconds between scheduled checkpoints (default 3600).
+    pub checkpoint_every: std::time::Duration,
 }
+
+/// Seconds between scheduled transparency-log checkpoints when not configured.
+pub const DEFAULT_CHECKPOINT_EVERY_SECS: u64 = 3600;
+/// The name (and checkpoint origin) of a log key generated on the embedded default.
+pub const DEFAULT_LOG_KEY_NAME: &str = "grantledger.local/log";
 
 /// Why the server could not be configured or started.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +60,15 @@ pub enum ConfigError {
     /// The address could not be bound.
     #[error("cannot bind {0}: {1}")]
     Bind(String, std::io::Error),
+    /// PostgreSQL needs a configured transparency-log key.
+    #[error("GRANTLEDGER_LOG_KEY must be set when DATABASE_URL is PostgreSQL (make one with `grantledger log-key`)")]
+    LogKeyRequired,
+    /// The transparency-log key is malformed.
+    #[error("GRANTLEDGER_LOG_KEY or the key file: {0}")]
+    LogKey(String),
+    /// `GRANTLEDGER_CHECKPOINT_EVERY` is not a number of seconds.
+    #[error("GRANTLEDGER_CHECKPOINT_EVERY must be a whole number of seconds ≥ 1, got {0:?}")]
+    CheckpointEvery(String),
 }
 
 impl Config {
@@ -69,6 +87,16 @@ impl Config {
             Some(text) => parse_holidays(&text)?,
             None => Vec::new(),
         };
+        let checkpoint_every = match var("GRANTLEDGER_CHECKPOINT_EVERY") {
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s >= 1)
+                .map(std::time::Duration::from_secs)
+                .ok_or(ConfigError::CheckpointEvery(text.clone()))?,
+            None => std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
+        };
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             addr: var("GRANTLEDGER_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_string()),
@@ -76,6 +104,8 @@ impl Config {
             fake_now,
             body_limit: DEFAULT_BODY_LIMIT,
             holidays,
+            log_key: var("GRANTLEDGER_LOG_KEY"),
+            checkpoint_every,
         })
     }
 }
@@ -131,6 +161,35 @@ pub fn resolve_secret(
             let secret = generate();
             write_private(&path, &secret).map_err(|e| ConfigError::SecretFile(path.clone(), e))?;
             Ok(secret)
+        }
+        Err(e) => Err(ConfigError::SecretFile(path, e)),
+    }
+}
+
+/// The transparency log's signing key: the configured one, or on the embedded default a
+/// generated one kept (mode 0600) beside the SQLite file as `<file>.logkey`.
+pub fn resolve_log_key(config: &Config) -> Result<tlog::Signer, ConfigError> {
+    let bad = |e: tlog::NoteError| ConfigError::LogKey(e.to_string());
+    if let Some(text) = &config.log_key {
+        return tlog::Signer::parse(text).map_err(bad);
+    }
+    let Some(file) = sqlite_file(&config.database_url) else {
+        return if config.database_url.starts_with("sqlite:") {
+            tlog::Signer::generate(DEFAULT_LOG_KEY_NAME).map_err(bad)
+        } else {
+            Err(ConfigError::LogKeyRequired)
+        };
+    };
+    let mut name = file.as_os_str().to_owned();
+    name.push(".logkey");
+    let path = PathBuf::from(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => tlog::Signer::parse(&text).map_err(bad),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let signer = tlog::Signer::generate(DEFAULT_LOG_KEY_NAME).map_err(bad)?;
+            write_private(&path, &signer.to_private_text())
+                .map_err(|e| ConfigError::SecretFile(path.clone(), e))?;
+            Ok(signer)
         }
         Err(e) => Err(ConfigError::SecretFile(path, e)),
     }
@@ -201,10 +260,46 @@ mod tests {
             fake_now: None,
             body_limit: DEFAULT_BODY_LIMIT,
             holidays: vec![],
+            log_key: None,
+            checkpoint_every: std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
         };
         assert!(matches!(
             resolve_secret(&config, || "x".repeat(40)),
             Err(ConfigError::SecretRequired)
         ));
+        assert!(matches!(
+            resolve_log_key(&config),
+            Err(ConfigError::LogKeyRequired)
+        ));
+    }
+
+    #[test]
+    fn the_log_key_is_generated_once_beside_the_sqlite_file() {
+        let dir = std::env::temp_dir().join(format!("gl_logkey_{}", std::process::id()));
+        let db = dir.join("x.db");
+        let config = Config {
+            database_url: format!("sqlite://{}", db.display()),
+            addr: DEFAULT_ADDR.into(),
+            jwt_secret: None,
+            fake_now: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            holidays: vec![],
+            log_key: None,
+            checkpoint_every: std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
+        };
+        let first = resolve_log_key(&config).unwrap();
+        let again = resolve_log_key(&config).unwrap();
+        assert_eq!(first.verifier(), again.verifier());
+        assert_eq!(first.name(), DEFAULT_LOG_KEY_NAME);
+        let configured = Config {
+            log_key: Some(first.to_private_text()),
+            database_url: "postgres://x".into(),
+            ..config
+        };
+        assert_eq!(
+            resolve_log_key(&configured).unwrap().verifier(),
+            first.verifier()
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -16,7 +16,7 @@ mod routes;
 mod state;
 
 pub use auth::{mint_token, Claims};
-pub use config::{resolve_secret, Config, ConfigError};
+pub use config::{resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_LOG_KEY_NAME};
 pub use error::ApiError;
 pub use integrity::active_bars;
 pub use routes::{route_table, router};
@@ -63,6 +63,7 @@ impl Application {
         F: std::future::Future<Output = ()> + Send + 'static,
     {
         reactions::spawn_background(self.state.clone(), std::time::Duration::from_secs(2));
+        routes::spawn_checkpoints(self.state.clone());
         let app = router(self.state);
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

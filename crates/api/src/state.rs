@@ -35,6 +35,7 @@ struct Inner {
     secret: String,
     body_limit: usize,
     drain: tokio::sync::Mutex<()>,
+    log_signer: std::sync::RwLock<(Arc<tlog::Signer>, std::time::Duration)>,
 }
 
 impl AppState {
@@ -99,8 +100,26 @@ impl AppState {
                 secret,
                 body_limit,
                 drain: tokio::sync::Mutex::new(()),
+                // A throw-away key until `with_log_signer` sets the configured one.
+                log_signer: std::sync::RwLock::new((
+                    Arc::new(ephemeral_log_key()),
+                    std::time::Duration::from_secs(crate::config::DEFAULT_CHECKPOINT_EVERY_SECS),
+                )),
             }),
         }
+    }
+
+    /// The same state signing transparency-log checkpoints with `signer` and issuing one every
+    /// `every` (every clone of the state sees the change).
+    pub fn with_log_signer(self, signer: tlog::Signer, every: std::time::Duration) -> AppState {
+        let mut slot = self
+            .inner
+            .log_signer
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        *slot = (Arc::new(signer), every);
+        drop(slot);
+        self
     }
 
     /// Connects `config.database_url`, migrates, and assembles the state.
@@ -119,6 +138,7 @@ impl AppState {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let store = Store::new(db, projections::all_projectors());
+        let log_key = crate::config::resolve_log_key(config)?;
         Ok(AppState::with_calendar(
             store,
             clock,
@@ -126,7 +146,8 @@ impl AppState {
             secret,
             config.body_limit,
             WorkingCalendar::new(config.holidays.iter().copied()),
-        ))
+        )
+        .with_log_signer(log_key, config.checkpoint_every))
     }
 
     /// The store.
@@ -199,8 +220,40 @@ impl AppState {
         &self.inner.drain
     }
 
+    /// The transparency log's signing key.
+    pub fn log_signer(&self) -> Arc<tlog::Signer> {
+        self.inner
+            .log_signer
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .clone()
+    }
+
+    /// Time between scheduled checkpoints.
+    pub fn checkpoint_every(&self) -> std::time::Duration {
+        self.inner
+            .log_signer
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+    }
+
     /// Largest accepted body.
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
     }
+}
+
+/// A random log key for states built without configuration (tests, tools).
+fn ephemeral_log_key() -> tlog::Signer {
+    tlog::Signer::generate(crate::config::DEFAULT_LOG_KEY_NAME).unwrap_or_else(|_| {
+        // No OS randomness: fall back to a key derived from fresh v4 ids' bytes.
+        let mut seed = [0u8; 32];
+        seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        #[allow(clippy::expect_used)]
+        tlog::Signer::from_seed(crate::config::DEFAULT_LOG_KEY_NAME, seed)
+            .expect("the default key name is valid")
+    })
 }

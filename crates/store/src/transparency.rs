@@ -159,13 +159,25 @@ fn frontier_of(size: i64, text: &str) -> Result<Frontier, StoreError> {
         .ok_or_else(|| log_error(format!("the stored log head (size {size}) is malformed")))
 }
 
+static SKIPPED_FOR_BENCHMARK: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Benchmarks only: from now on appends in this process skip (`true`) or assign (`false`) log
+/// leaves, so the log's cost can be measured against the same build in the same run. Never
+/// call it in a server: events appended while skipped have no leaf until the next start-up
+/// (migration) integrates them.
+#[doc(hidden)]
+pub fn skip_for_benchmark(skip: bool) {
+    SKIPPED_FOR_BENCHMARK.store(skip, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Gives each of `events` (sealed, in append order) the next leaf of the log, inside the
 /// caller's transaction. The transaction holds the log head until it ends.
 pub(crate) async fn append_leaves<T: LogTx>(
     tx: &mut T,
     events: &[SerializedEvent],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
+    if events.is_empty() || SKIPPED_FOR_BENCHMARK.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(());
     }
     let (size, text) = tx.lock_head().await?;
@@ -479,9 +491,27 @@ impl Log {
                     .await?;
             }
         }
-        self.checkpoint(head.size())
+        let kept = self
+            .checkpoint(head.size())
             .await?
-            .ok_or_else(|| LogError::NotFound(format!("checkpoint {} vanished", head.size())))
+            .ok_or_else(|| LogError::NotFound(format!("checkpoint {} vanished", head.size())))?;
+        if kept.root_hash != root {
+            // The tree of this size is no longer the one checkpointed: the log was rewritten
+            // underneath. Sign what is there now, so the change shows as a checkpoint that
+            // does not extend the kept ones, and leave the kept one as it was.
+            tracing::warn!(
+                tree_size = head.size(),
+                "the log's root differs from its kept checkpoint of the same size"
+            );
+            return Ok(StoredCheckpoint {
+                tree_size: head.size(),
+                root_hash: root,
+                note,
+                issued_at: issued_at.to_string(),
+                cosigned_by: vec![],
+            });
+        }
+        Ok(kept)
     }
 
     /// The kept checkpoint of `size`, with its cosignatures added to the note.
@@ -803,4 +833,105 @@ pub struct EventAudit {
     pub leaves: Vec<Hash>,
     /// One line per problem; empty when the log and the events agree.
     pub problems: Vec<String>,
+}
+
+/// Checks the transparency-log proofs an export bundle carries, offline: each event line's
+/// `log` object holds its leaf index, an inclusion path and the checkpoint it is proved against.
+/// With `key`, each checkpoint's signature is checked too (and a bundle without proofs fails).
+pub fn verify_bundle_log(text: &str, key: Option<&Verifier>) -> crate::chain::BundleReport {
+    let mut lines = Vec::new();
+    let mut ok = true;
+    let (mut proved, mut without) = (0usize, 0usize);
+    let mut sizes = std::collections::BTreeSet::new();
+    for raw in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(line) = serde_json::from_str::<serde_json::Value>(raw) else {
+            continue; // the chain check reports unreadable lines
+        };
+        let name = format!(
+            "{}/{} at sequence {}",
+            line["aggregate_type"].as_str().unwrap_or("?"),
+            line["aggregate_id"].as_str().unwrap_or("?"),
+            line["sequence"]
+        );
+        let Some(log) = line.get("log") else {
+            without += 1;
+            continue;
+        };
+        match check_line(&line, log, key) {
+            Ok(size) => {
+                proved += 1;
+                sizes.insert(size);
+            }
+            Err(reason) => {
+                ok = false;
+                lines.push(format!("BROKEN {name}: not in the log: {reason}"));
+            }
+        }
+    }
+    if proved + without == 0 {
+        return crate::chain::BundleReport { ok, lines };
+    }
+    if without > 0 && proved > 0 {
+        ok = false;
+        lines.push(format!(
+            "BROKEN log: {without} events carry no inclusion proof"
+        ));
+    } else if without > 0 {
+        lines.push("note: the bundle carries no transparency-log proofs".into());
+        if key.is_some() {
+            ok = false;
+        }
+    }
+    if ok && proved > 0 {
+        let sizes: Vec<String> = sizes.iter().map(u64::to_string).collect();
+        lines.push(format!(
+            "ok log: {proved} events included in the checkpoint of size {}{}",
+            sizes.join(", "),
+            match key {
+                Some(k) => format!(", signed by {}", k.name()),
+                None => " (signature not checked: give --key)".into(),
+            }
+        ));
+    }
+    crate::chain::BundleReport { ok, lines }
+}
+
+fn check_line(
+    line: &serde_json::Value,
+    log: &serde_json::Value,
+    key: Option<&Verifier>,
+) -> Result<u64, String> {
+    let note = log["checkpoint"].as_str().ok_or("no checkpoint")?;
+    let checkpoint = match key {
+        Some(key) => {
+            Checkpoint::open(note, key, None)
+                .map_err(|e| e.to_string())?
+                .0
+        }
+        None => Note::parse(note)
+            .and_then(|n| Checkpoint::parse(&n.text))
+            .map_err(|e| e.to_string())?,
+    };
+    let size = log["tree_size"].as_u64().ok_or("no tree_size")?;
+    if size != checkpoint.size {
+        return Err(format!(
+            "the proof is for size {size}, the checkpoint has {}",
+            checkpoint.size
+        ));
+    }
+    let index = log["leaf_index"].as_u64().ok_or("no leaf_index")?;
+    let path = log["inclusion_path"]
+        .as_array()
+        .ok_or("no inclusion_path")?
+        .iter()
+        .map(|h| h.as_str().and_then(tlog::hash_from_base64))
+        .collect::<Option<Vec<Hash>>>()
+        .ok_or("the inclusion path is not base64 hashes")?;
+    let leaf = line["metadata"]["hash"]
+        .as_str()
+        .and_then(event_leaf_hash)
+        .ok_or("the event has no hash")?;
+    tlog::verify_inclusion(index, size, &leaf, &path, &checkpoint.root)
+        .map_err(|e| format!("leaf {index} of {size}: {e}"))?;
+    Ok(size)
 }

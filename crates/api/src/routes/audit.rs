@@ -51,6 +51,9 @@ pub(super) async fn auditors_read_only(
     next: Next,
 ) -> Response {
     let reads = req.method() == Method::GET || req.method() == Method::HEAD;
+    // A witness's cosignature of a log checkpoint is a statement about the log, not a ledger
+    // command: auditors may post it (issue 15).
+    let reads = reads || super::transparency::is_cosign_path(req.uri().path());
     if let Ok(Caller(actor)) = &caller {
         if !reads && !actor.roles.is_empty() && actor.roles.iter().all(|r| *r == Role::Auditor) {
             return ApiError::Forbidden("auditors are read-only".into()).into_response();
@@ -61,7 +64,7 @@ pub(super) async fn auditors_read_only(
 
 /// Authorises an audit read (auditor or officer) and records it in the access log, with the
 /// clock service's time, before anything is read.
-async fn audited(
+pub(super) async fn audited(
     state: &AppState,
     caller: &Caller,
     request_id: &RequestId,
@@ -103,7 +106,7 @@ fn fold_failed(e: FoldError) -> ApiError {
     }
 }
 
-fn bad_query(detail: String) -> ApiError {
+pub(super) fn bad_query(detail: String) -> ApiError {
     ApiError::BadRequest {
         code: "invalid_query",
         detail,
@@ -279,17 +282,6 @@ struct ExportParams {
     project: Option<String>,
 }
 
-fn json_lines(events: &[SerializedEvent]) -> Result<String, ApiError> {
-    let mut out = String::new();
-    for e in events {
-        let line = serde_json::to_string(&BundleLine::from(e))
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        out.push_str(&line);
-        out.push('\n');
-    }
-    Ok(out)
-}
-
 async fn export(
     State(state): State<AppState>,
     caller: Caller,
@@ -328,7 +320,7 @@ async fn export(
             ))
         }
     };
-    let body = json_lines(&events)?;
+    let body = super::transparency::bundle(&state, &events).await?;
     let mut response = body.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -11,8 +11,10 @@ mod evaluation_rounds;
 mod health;
 mod integrity_records;
 mod projects;
+mod transparency;
 
 pub(crate) use clawbacks::owed_in_other_cases;
+pub(crate) use transparency::spawn_checkpoints;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -61,6 +63,7 @@ fn all() -> Routes {
     let routes = evaluation_rounds::routes(routes);
     let routes = audit::routes(routes);
     let routes = bids::routes(routes);
+    let routes = transparency::routes(routes);
     awards::routes(routes)
 }
 
