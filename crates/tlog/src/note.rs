@@ -94,7 +94,7 @@ impl Signer {
         let rest = text
             .strip_prefix("PRIVATE+KEY+")
             .ok_or_else(|| NoteError::BadKey("a signing key starts with PRIVATE+KEY+".into()))?;
-        let parts: Vec<&str> = rest.split('+').collect();
+        let parts: Vec<&str> = rest.splitn(3, '+').collect();
         let [name, id, material] = parts.as_slice() else {
             return Err(NoteError::BadKey(
                 "expected PRIVATE+KEY+<name>+<id>+<key>".into(),
@@ -201,7 +201,7 @@ impl Verifier {
 
     /// Reads a `vkey` of type 0x01 (note signatures) or 0x04 (cosignatures).
     pub fn parse(text: &str) -> Result<Verifier, NoteError> {
-        let parts: Vec<&str> = text.trim().split('+').collect();
+        let parts: Vec<&str> = text.trim().splitn(3, '+').collect();
         let [name, id, material] = parts.as_slice() else {
             return Err(NoteError::BadKey(
                 "a verifier key is <name>+<id>+<key>".into(),
@@ -551,6 +551,15 @@ mod tests {
         assert_eq!(back.verifier(), s.verifier());
         let v = Verifier::parse(&s.verifier().to_string()).unwrap();
         assert_eq!(v, s.verifier());
+        // Key material is base64, which has '+' in its alphabet.
+        for i in 0..=255u8 {
+            let k = Signer::from_seed("n.test/k", [i; 32]).unwrap();
+            assert_eq!(
+                Signer::parse(&k.to_private_text()).unwrap().verifier(),
+                k.verifier()
+            );
+            assert_eq!(Verifier::parse(&k.verifier().to_string()).unwrap(), k.verifier());
+        }
         let mut wrong = s.verifier().to_string();
         wrong.replace_range(21..22, if &wrong[21..22] == "0" { "1" } else { "0" });
         assert!(Verifier::parse(&wrong).is_err());
