@@ -8,6 +8,7 @@ mod config;
 mod error;
 mod execute;
 mod extract;
+pub mod idempotency;
 mod integrity;
 pub mod reactions;
 mod reactions_consortium;

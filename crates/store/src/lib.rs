@@ -8,9 +8,11 @@
 //! - [`chain`]: the canonical encoding and verification of the hash chain.
 
 mod attachments;
+mod command;
 pub mod chain;
 mod db;
 mod error;
+mod outbox;
 mod repository;
 mod store;
 pub mod testing;
@@ -19,5 +21,9 @@ mod tx;
 pub use attachments::{sha256_hex, StoredAttachment};
 pub use db::{Backend, Db};
 pub use error::StoreError;
+pub use outbox::{IdempotentRecord, OutboxStats};
 pub use repository::LedgerRepository;
-pub use store::{AccessEntry, Cqrs, PendingReaction, Store, StreamId, MAX_REACTION_ATTEMPTS};
+pub use command::{
+    CommandRequest, Committed, Cqrs, FactNeeds, Facts, IdempotencyClaim, RunError,
+};
+pub use store::{AccessEntry, PendingReaction, Store, StreamId, MAX_REACTION_ATTEMPTS};

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use cqrs_es::persist::{PersistedEventStore, SerializedEvent};
-use cqrs_es::{Aggregate, CqrsFramework};
+use cqrs_es::persist::SerializedEvent;
+use cqrs_es::Aggregate;
 use projections::{Cursor, ListQuery, Page, Projector, Subscription};
 use serde::Serialize;
 use serde_json::Value;
@@ -11,8 +11,7 @@ use crate::chain::{self, Verdict};
 use crate::tx::{fold_into_views, sqlite_sql};
 use crate::{Db, LedgerRepository, StoreError};
 
-/// The command side of one aggregate type: cqrs-es over the ledger repository.
-pub type Cqrs<A> = CqrsFramework<A, PersistedEventStore<LedgerRepository, A>>;
+use crate::command::Cqrs;
 
 /// A stream's address: its aggregate type and id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -62,8 +61,8 @@ pub const MAX_REACTION_ATTEMPTS: i32 = 5;
 #[derive(Clone)]
 pub struct Store {
     db: Db,
-    projectors: Arc<[Arc<dyn Projector>]>,
-    subscriptions: Arc<[Subscription]>,
+    pub(crate) projectors: Arc<[Arc<dyn Projector>]>,
+    pub(crate) subscriptions: Arc<[Subscription]>,
 }
 
 const EVENT_COLUMNS: &str =
@@ -89,7 +88,7 @@ fn event_from_parts(
     )
 }
 
-fn pg_event(row: &sqlx::postgres::PgRow) -> Result<SerializedEvent, StoreError> {
+pub(crate) fn pg_event(row: &sqlx::postgres::PgRow) -> Result<SerializedEvent, StoreError> {
     Ok(event_from_parts(
         row.try_get("aggregate_type")?,
         row.try_get("aggregate_id")?,
@@ -101,7 +100,7 @@ fn pg_event(row: &sqlx::postgres::PgRow) -> Result<SerializedEvent, StoreError> 
     ))
 }
 
-fn sqlite_event(row: &sqlx::sqlite::SqliteRow) -> Result<SerializedEvent, StoreError> {
+pub(crate) fn sqlite_event(row: &sqlx::sqlite::SqliteRow) -> Result<SerializedEvent, StoreError> {
     let payload: String = row.try_get("payload")?;
     let metadata: String = row.try_get("metadata")?;
     Ok(event_from_parts(
@@ -150,11 +149,7 @@ impl Store {
 
     /// The command side for aggregate `A`, with its services.
     pub fn cqrs<A: Aggregate>(&self, services: A::Services) -> Cqrs<A> {
-        CqrsFramework::new(
-            PersistedEventStore::new_event_store(self.repository()),
-            vec![],
-            services,
-        )
+        Cqrs::new(self.clone(), services)
     }
 
     /// A view row's document.
@@ -345,7 +340,7 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
                 let events = rows.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
-                fold_into_views(&mut tx, &self.projectors, &events).await?;
+                fold_into_views(&mut tx, &self.projectors, &events, false).await?;
                 tx.commit().await?;
                 Ok(events.len())
             }
@@ -361,7 +356,7 @@ impl Store {
                     .iter()
                     .map(sqlite_event)
                     .collect::<Result<Vec<_>, _>>()?;
-                fold_into_views(&mut tx, &self.projectors, &events).await?;
+                fold_into_views(&mut tx, &self.projectors, &events, false).await?;
                 tx.commit().await?;
                 Ok(events.len())
             }

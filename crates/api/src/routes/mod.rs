@@ -108,6 +108,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             audit::auditors_read_only,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotency,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
