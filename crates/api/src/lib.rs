@@ -12,6 +12,7 @@ pub mod idempotency;
 mod integrity;
 pub mod reactions;
 mod reactions_consortium;
+mod recoverable;
 mod recovery;
 mod routes;
 mod state;

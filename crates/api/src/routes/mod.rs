@@ -12,8 +12,6 @@ mod health;
 mod integrity_records;
 mod projects;
 
-pub(crate) use clawbacks::owed_in_other_cases;
-
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
