@@ -151,6 +151,19 @@ impl<A: Aggregate> Cqrs<A> {
         &self.services
     }
 
+    /// Runs `command` on stream `id` with no metadata (tests).
+    pub async fn execute(
+        &self,
+        id: &str,
+        command: A::Command,
+    ) -> Result<(), AggregateError<A::Error>>
+    where
+        A::Command: Clone + Send,
+    {
+        self.execute_with_metadata(id, command, HashMap::new())
+            .await
+    }
+
     /// Runs `command` on stream `id` with `metadata`, with no version expectation and no facts
     /// (cqrs-es's `CqrsFramework::execute_with_metadata`, kept for tests and seeding).
     pub async fn execute_with_metadata(
