@@ -1,5 +1,6 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
+mod attention;
 mod audit;
 mod awards;
 mod bids;
@@ -59,6 +60,7 @@ fn all() -> Routes {
     let routes = evaluation_rounds::routes(routes);
     let routes = audit::routes(routes);
     let routes = bids::routes(routes);
+    let routes = attention::routes(routes);
     awards::routes(routes)
 }
 
