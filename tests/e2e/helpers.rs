@@ -152,6 +152,16 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The database the server runs on (`sqlite://…` or `postgres://…`).
+    pub fn db_url(&self) -> String {
+        self._db.url.clone()
+    }
+
+    /// The secret the server signs tokens with.
+    pub fn secret(&self) -> &'static str {
+        SECRET
+    }
+
     /// Moves the server's clock.
     pub fn set_now(&self, rfc3339: &str) {
         self.clock.set(instant(rfc3339));
