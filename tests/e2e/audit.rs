@@ -673,7 +673,7 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
         })
         .collect();
     let mut expected = vec![
-        ("project", "p-dossier", "root", None, 1),
+        ("project", "p-dossier", "root", None, 3),
         ("challenge", call.as_str(), "call", Some("p-dossier"), 2),
         // No bid stream exists in this scenario: the link stands, with no events.
         ("bid", "bid-p-dossier", "winning_bid", Some("p-dossier"), 0),
@@ -714,7 +714,8 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
 
     // One timeline, ordered by recorded_at, in which every stream with events is named.
     let timeline = dossier["timeline"].as_array().unwrap();
-    assert_eq!(timeline.len(), 11);
+    // Award, contract and payment of the project; the call; two cases; the record.
+    assert_eq!(timeline.len(), 13);
     let at: Vec<&str> = timeline
         .iter()
         .map(|e| e["recorded_at"].as_str().unwrap())

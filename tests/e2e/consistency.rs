@@ -41,10 +41,9 @@ async fn sixteen_simultaneous_claims_on_one_project_store_exactly_one(backend: B
     let app = spawn_app(backend).await;
     seed_funded_project(&app, "p-race", orgs::ENT_A, &[], 1_000_000).await;
     let officer = app.officer();
-    let answers = join_all(
-        (0..16).map(|_| app.post("/v1/clawbacks", &officer, claim("p-race", 1_000_000))),
-    )
-    .await;
+    let answers =
+        join_all((0..16).map(|_| app.post("/v1/clawbacks", &officer, claim("p-race", 1_000_000))))
+            .await;
     let accepted = answers.iter().filter(|r| r.status == 201).count();
     for r in answers.iter().filter(|r| r.status != 201) {
         r.problem(422, "amount_above_recoverable");
@@ -84,13 +83,28 @@ async fn a_hundred_and_sixty_simultaneous_cases_all_reach_the_shared_ledger_row(
         (0..160).map(|i| app.post("/v1/clawbacks", &officer, claim(&format!("p-{i}"), 400_000))),
     )
     .await;
-    assert!(answers.iter().all(|r| r.status == 201), "{:?}", answers.iter().find(|r| r.status != 201));
-    let live = app.get("/v1/clawbacks/ledger", &officer).await.expect(200).clone();
+    assert!(
+        answers.iter().all(|r| r.status == 201),
+        "{:?}",
+        answers.iter().find(|r| r.status != 201)
+    );
+    let live = app
+        .get("/v1/clawbacks/ledger", &officer)
+        .await
+        .expect(200)
+        .clone();
     assert_eq!(live["cases"], 160);
     assert_eq!(live["owed_fen"], 160 * 400_000);
     app.state.store().rebuild_projections().await.unwrap();
-    let rebuilt = app.get("/v1/clawbacks/ledger", &officer).await.expect(200).clone();
-    assert_eq!(live, rebuilt, "the live ledger row equals a rebuild from the events");
+    let rebuilt = app
+        .get("/v1/clawbacks/ledger", &officer)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        live, rebuilt,
+        "the live ledger row equals a rebuild from the events"
+    );
 }
 both_backends!(a_hundred_and_sixty_simultaneous_cases_all_reach_the_shared_ledger_row);
 
@@ -109,11 +123,15 @@ async fn two_commands_sent_with_the_same_if_match_store_one(backend: Backend) {
         .await
         .expect(200);
     let path = format!("/v1/clawbacks/{case}/repayments");
-    let pay = |n: u32| {
-        json!({"amount_fen": 100_000, "treasury_receipt_ref": format!("国库-{n}")})
-    };
+    let pay = |n: u32| json!({"amount_fen": 100_000, "treasury_receipt_ref": format!("国库-{n}")});
     let answers = join_all((0..2).map(|n| {
-        app.send("POST", &path, Some(&officer), Some(&pay(n)), &[("If-Match", "\"2\"")])
+        app.send(
+            "POST",
+            &path,
+            Some(&officer),
+            Some(&pay(n)),
+            &[("If-Match", "\"2\"")],
+        )
     }))
     .await;
     let ok = answers.iter().filter(|r| r.status == 200).count();
@@ -224,9 +242,7 @@ async fn an_idempotency_key_stores_once_and_replays_the_first_answer(backend: Ba
 }
 both_backends!(an_idempotency_key_stores_once_and_replays_the_first_answer);
 
-async fn a_refused_referral_waits_on_the_attention_list_until_its_cause_is_fixed(
-    backend: Backend,
-) {
+async fn a_refused_referral_waits_on_the_attention_list_until_its_cause_is_fixed(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_funded_project(&app, "p-1", orgs::ENT_A, &[], 1_000_000).await;
     let officer = app.officer();
@@ -267,9 +283,13 @@ async fn a_refused_referral_waits_on_the_attention_list_until_its_cause_is_fixed
     assert_eq!(retried.expect(200)["status"], "open");
 
     // The manual case is withdrawn after the debtor's objection: nothing is owed on it now.
-    app.post(&format!("/v1/clawbacks/{manual}/notice"), &officer, json!({}))
-        .await
-        .expect(200);
+    app.post(
+        &format!("/v1/clawbacks/{manual}/notice"),
+        &officer,
+        json!({}),
+    )
+    .await
+    .expect(200);
     app.post(
         &format!("/v1/clawbacks/{manual}/objection"),
         &app.applicant(orgs::ENT_A),
@@ -312,7 +332,13 @@ async fn a_refused_referral_waits_on_the_attention_list_until_its_cause_is_fixed
         .collect();
     assert_eq!(
         steps,
-        ["refused", "retry_requested", "refused", "retry_requested", "resolved"]
+        [
+            "refused",
+            "retry_requested",
+            "refused",
+            "retry_requested",
+            "resolved"
+        ]
     );
 }
 both_backends!(a_refused_referral_waits_on_the_attention_list_until_its_cause_is_fixed);

@@ -39,7 +39,9 @@ pub enum ConfigError {
     #[error("GRANTLEDGER_HOLIDAYS must be dates (YYYY-MM-DD) separated by commas, got {0:?}")]
     Holidays(String),
     /// `GRANTLEDGER_CLOCK_INTERVAL_SECS` is not a positive number of seconds.
-    #[error("GRANTLEDGER_CLOCK_INTERVAL_SECS must be a positive whole number of seconds, got {0:?}")]
+    #[error(
+        "GRANTLEDGER_CLOCK_INTERVAL_SECS must be a positive whole number of seconds, got {0:?}"
+    )]
     ClockInterval(String),
     /// PostgreSQL needs a configured secret.
     #[error("GRANTLEDGER_JWT_SECRET must be set when DATABASE_URL is PostgreSQL")]
@@ -219,6 +221,7 @@ mod tests {
             fake_now: None,
             body_limit: DEFAULT_BODY_LIMIT,
             holidays: vec![],
+            clock_interval_secs: DEFAULT_CLOCK_INTERVAL_SECS,
         };
         assert!(matches!(
             resolve_secret(&config, || "x".repeat(40)),

@@ -142,10 +142,9 @@ impl ApiError {
             }
             ApiError::ConcurrencyConflict => (StatusCode::CONFLICT, "concurrency_conflict"),
             ApiError::IdempotencyKeyTaken => (StatusCode::CONFLICT, "idempotency_key_in_use"),
-            ApiError::IdempotencyKeyReused => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-            ),
+            ApiError::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
             ApiError::Refused { status, code, .. } => (*status, code),
             ApiError::Domain { code, kind, .. } => (
                 match kind {

@@ -168,9 +168,15 @@ impl<'a> CommandCall<'a> {
         A::Error: DomainError,
         A::Command: Clone + Send,
     {
-        self.run_with_facts(state, cqrs, id, must_exist, name, FactNeeds::none(), move |_| {
-            Ok(command.clone())
-        })
+        self.run_with_facts(
+            state,
+            cqrs,
+            id,
+            must_exist,
+            name,
+            FactNeeds::none(),
+            move |_| Ok(command.clone()),
+        )
         .await
     }
 
@@ -222,9 +228,15 @@ impl<'a> CommandCall<'a> {
         A::Error: DomainError,
         A::Command: Clone + Send,
     {
-        self.execute_with_facts(state, cqrs, id, must_exist, name, FactNeeds::none(), move |_| {
-            Ok(command.clone())
-        })
+        self.execute_with_facts(
+            state,
+            cqrs,
+            id,
+            must_exist,
+            name,
+            FactNeeds::none(),
+            move |_| Ok(command.clone()),
+        )
         .await
         .map(|_| ())
     }

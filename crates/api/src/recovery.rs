@@ -158,8 +158,7 @@ async fn open_case(
 pub(crate) async fn open_clawback_for_project_recovery(
     r: &Reaction<'_>,
 ) -> Result<(), ReactionError> {
-    let project::ProjectEvent::RecoveryReferred { amount, basis, .. } = payload(r)?
-    else {
+    let project::ProjectEvent::RecoveryReferred { amount, basis, .. } = payload(r)? else {
         return Ok(());
     };
     let view = r

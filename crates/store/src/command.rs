@@ -295,8 +295,8 @@ impl<A: Aggregate> Cqrs<A> {
             .map_err(|e| RunError::Store(StoreError::Decode(e)))?;
         let mut events = Vec::with_capacity(produced.len());
         for (n, event) in produced.into_iter().enumerate() {
-            let payload = serde_json::to_value(&event)
-                .map_err(|e| RunError::Store(StoreError::Decode(e)))?;
+            let payload =
+                serde_json::to_value(&event).map_err(|e| RunError::Store(StoreError::Decode(e)))?;
             events.push(SerializedEvent::new(
                 request.aggregate_id.clone(),
                 current as usize + n + 1,
@@ -346,13 +346,9 @@ fn classify<E, B>(e: StoreError) -> RunError<E, B> {
 }
 
 async fn commit_pg<E, B>(tx: Transaction<'_, Postgres>) -> Result<(), RunError<E, B>> {
-    tx.commit()
-        .await
-        .map_err(|e| classify(StoreError::from(e)))
+    tx.commit().await.map_err(|e| classify(StoreError::from(e)))
 }
 
 async fn commit_sqlite<E, B>(tx: Transaction<'_, Sqlite>) -> Result<(), RunError<E, B>> {
-    tx.commit()
-        .await
-        .map_err(|e| classify(StoreError::from(e)))
+    tx.commit().await.map_err(|e| classify(StoreError::from(e)))
 }

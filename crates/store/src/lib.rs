@@ -8,8 +8,8 @@
 //! - [`chain`]: the canonical encoding and verification of the hash chain.
 
 mod attachments;
-mod command;
 pub mod chain;
+mod command;
 mod db;
 mod error;
 mod outbox;
@@ -19,11 +19,9 @@ pub mod testing;
 mod tx;
 
 pub use attachments::{sha256_hex, StoredAttachment};
+pub use command::{CommandRequest, Committed, Cqrs, FactNeeds, Facts, IdempotencyClaim, RunError};
 pub use db::{Backend, Db};
 pub use error::StoreError;
 pub use outbox::{IdempotentRecord, OutboxStats};
 pub use repository::LedgerRepository;
-pub use command::{
-    CommandRequest, Committed, Cqrs, FactNeeds, Facts, IdempotencyClaim, RunError,
-};
 pub use store::{AccessEntry, PendingReaction, Store, StreamId, MAX_REACTION_ATTEMPTS};

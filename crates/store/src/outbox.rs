@@ -241,13 +241,15 @@ impl Store {
                     .await?
             }
         };
-        Ok(row.map(|(request_hash, status, headers, body)| IdempotentRecord {
-            request_hash,
-            response: match (status, headers, body) {
-                (Some(s), Some(h), Some(b)) => Some((s.clamp(0, 999) as u16, h, b)),
-                _ => None,
-            },
-        }))
+        Ok(
+            row.map(|(request_hash, status, headers, body)| IdempotentRecord {
+                request_hash,
+                response: match (status, headers, body) {
+                    (Some(s), Some(h), Some(b)) => Some((s.clamp(0, 999) as u16, h, b)),
+                    _ => None,
+                },
+            }),
+        )
     }
 
     /// Attaches the first response to `(caller, key)`.

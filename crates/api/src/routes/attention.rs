@@ -73,7 +73,11 @@ async fn get_attention(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     officers_and_auditors(&caller)?;
-    Ok(representation(StatusCode::OK, load(&state, &id).await?, None))
+    Ok(representation(
+        StatusCode::OK,
+        load(&state, &id).await?,
+        None,
+    ))
 }
 
 /// The outbox row an item stands for: reactor and causing event.
@@ -123,7 +127,11 @@ async fn retry_reaction(
     if let Err(e) = crate::reactions::drain(&state).await {
         tracing::warn!(error = %e, "drain after a retry failed; the background drain retries");
     }
-    Ok(representation(StatusCode::OK, load(&state, &id).await?, None))
+    Ok(representation(
+        StatusCode::OK,
+        load(&state, &id).await?,
+        None,
+    ))
 }
 
 async fn dismiss_reaction(
@@ -154,5 +162,9 @@ async fn dismiss_reaction(
         .store()
         .drop_reaction(&reactor, &kind, &stream, sequence)
         .await?;
-    Ok(representation(StatusCode::OK, load(&state, &id).await?, None))
+    Ok(representation(
+        StatusCode::OK,
+        load(&state, &id).await?,
+        None,
+    ))
 }

@@ -1,9 +1,9 @@
 use axum::extract::State;
-use clawback::Subject;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
+use clawback::Subject;
 use integrity::{CaseSource, IntegrityCommand, OpenIntegrityCase, Recovery, Severity};
 use kernel::{Money, OrgCode, Role};
 use projections::IntegrityView;
@@ -268,9 +268,9 @@ async fn record_in_archive(
         .iter()
         .map(|r| Subject::Project(r.project.clone()))
         .collect();
-    let needs = subjects
-        .iter()
-        .fold(store::FactNeeds::none(), |n, s| crate::recoverable::needs(s, n));
+    let needs = subjects.iter().fold(store::FactNeeds::none(), |n, s| {
+        crate::recoverable::needs(s, n)
+    });
     let bar_years = dto.bar_years;
     CommandCall::new(actor, &request_id, if_match)
         .run_with_facts(
