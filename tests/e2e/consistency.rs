@@ -123,13 +123,15 @@ async fn two_commands_sent_with_the_same_if_match_store_one(backend: Backend) {
         .await
         .expect(200);
     let path = format!("/v1/clawbacks/{case}/repayments");
-    let pay = |n: u32| json!({"amount_fen": 100_000, "treasury_receipt_ref": format!("国库-{n}")});
-    let answers = join_all((0..2).map(|n| {
+    let bodies: Vec<Value> = (0..2)
+        .map(|n| json!({"amount_fen": 100_000, "treasury_receipt_ref": format!("国库-{n}")}))
+        .collect();
+    let answers = join_all(bodies.iter().map(|body| {
         app.send(
             "POST",
             &path,
             Some(&officer),
-            Some(&pay(n)),
+            Some(body),
             &[("If-Match", "\"2\"")],
         )
     }))
