@@ -113,10 +113,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let db = FreshDb::create(backend)
         .await
         .expect("a fresh test database (is PostgreSQL up?)");
+    // A short snapshot interval, so every scenario also loads its aggregates from snapshots.
     let store = Store::new(
         db.connect().await.expect("migrated"),
         projections::all_projectors(),
-    );
+    )
+    .with_snapshot_interval(3);
     let clock = FixedClock::new(instant(START));
     let state = AppState::new(
         store,

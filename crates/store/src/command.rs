@@ -265,24 +265,16 @@ impl<A: Aggregate> Cqrs<A> {
         let facts = Facts {
             rows: tx.read_rows(&request.needs.rows).await.map_err(classify)?,
         };
-        let history = tx
-            .stream_events(A::TYPE, &request.aggregate_id)
+        let (mut aggregate, current) = load_in::<A, T>(tx, &request.aggregate_id, true)
             .await
             .map_err(classify)?;
-        let current = history.last().map(|e| e.sequence as u64).unwrap_or(0);
-        if request.must_exist && history.is_empty() {
+        if request.must_exist && current == 0 {
             return Err(RunError::NotFound);
         }
         if let Some(expected) = request.expected_version {
             if expected != current {
                 return Err(RunError::VersionMismatch { expected, current });
             }
-        }
-        let mut aggregate = A::default();
-        for event in &history {
-            let decoded: A::Event = serde_json::from_value(event.payload.clone())
-                .map_err(|e| RunError::Store(StoreError::Decode(e)))?;
-            aggregate.apply(decoded);
         }
         let command = build(&facts, &aggregate).map_err(RunError::Build)?;
         let sink = EventSink::default();
@@ -317,11 +309,75 @@ impl<A: Aggregate> Cqrs<A> {
         let queued = enqueue_reactions(tx, &self.store.subscriptions, &events)
             .await
             .map_err(classify)?;
+        let version = current + events.len() as u64;
+        let every = self.store.snapshot_interval(A::TYPE);
+        if every > 0 && !events.is_empty() && current / every != version / every {
+            // The handled aggregate already holds the new events (the sink applied them).
+            let state = serde_json::to_value(&aggregate)
+                .map_err(|e| RunError::Store(StoreError::Decode(e)))?;
+            tx.write_snapshot(A::TYPE, &request.aggregate_id, version, &state)
+                .await
+                .map_err(classify)?;
+        }
         Ok(Committed {
-            version: current + events.len() as u64,
+            version,
             events,
             queued,
         })
+    }
+}
+
+/// The aggregate and its version: from the newest snapshot and the events after it when
+/// `from_snapshot`, else by replaying every event. A snapshot that no longer decodes (the
+/// aggregate's shape changed) is ignored and the stream replayed.
+async fn load_in<A: Aggregate, T: Tx>(
+    tx: &mut T,
+    id: &str,
+    from_snapshot: bool,
+) -> Result<(A, u64), StoreError> {
+    let snapshot = if from_snapshot {
+        tx.latest_snapshot(A::TYPE, id).await?
+    } else {
+        None
+    };
+    let (mut aggregate, after) = match snapshot
+        .and_then(|(seq, state)| serde_json::from_value::<A>(state).ok().map(|a| (a, seq)))
+    {
+        Some((a, seq)) => (a, seq),
+        None => (A::default(), 0),
+    };
+    let tail = tx.stream_events_after(A::TYPE, id, after).await?;
+    let version = tail.last().map(|e| e.sequence as u64).unwrap_or(after);
+    for event in tail {
+        let decoded: A::Event = serde_json::from_value(event.payload)?;
+        aggregate.apply(decoded);
+    }
+    Ok((aggregate, version))
+}
+
+impl<A: Aggregate> Cqrs<A> {
+    /// The aggregate as commands see it (newest snapshot plus the events after it) and its
+    /// version.
+    pub async fn load(&self, id: &str) -> Result<(A, u64), StoreError> {
+        self.load_with(id, true).await
+    }
+
+    /// The aggregate rebuilt from every event, ignoring snapshots (to check them).
+    pub async fn load_replaying(&self, id: &str) -> Result<(A, u64), StoreError> {
+        self.load_with(id, false).await
+    }
+
+    async fn load_with(&self, id: &str, from_snapshot: bool) -> Result<(A, u64), StoreError> {
+        match self.store.db() {
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                load_in::<A, _>(&mut tx, id, from_snapshot).await
+            }
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                load_in::<A, _>(&mut tx, id, from_snapshot).await
+            }
+        }
     }
 }
 

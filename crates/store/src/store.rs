@@ -63,7 +63,18 @@ pub struct Store {
     db: Db,
     pub(crate) projectors: Arc<[Arc<dyn Projector>]>,
     pub(crate) subscriptions: Arc<[Subscription]>,
+    snapshots: SnapshotPolicy,
 }
+
+/// How often a stream's state is snapshotted: every `default` events, or per aggregate type.
+#[derive(Debug, Clone)]
+struct SnapshotPolicy {
+    default: u64,
+    by_type: Arc<std::collections::HashMap<String, u64>>,
+}
+
+/// Streams are snapshotted every this many events unless configured otherwise.
+pub const DEFAULT_SNAPSHOT_INTERVAL: u64 = 100;
 
 const EVENT_COLUMNS: &str =
     "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
@@ -122,6 +133,10 @@ impl Store {
             db,
             projectors: projectors.into(),
             subscriptions: projections::all_subscriptions().into(),
+            snapshots: SnapshotPolicy {
+                default: DEFAULT_SNAPSHOT_INTERVAL,
+                by_type: Arc::new(std::collections::HashMap::new()),
+            },
         }
     }
 
@@ -131,6 +146,30 @@ impl Store {
             subscriptions: subscriptions.into(),
             ..self
         }
+    }
+
+    /// The same store snapshotting every `every` events (0: never), for every aggregate type
+    /// without its own interval.
+    pub fn with_snapshot_interval(mut self, every: u64) -> Store {
+        self.snapshots.default = every;
+        self
+    }
+
+    /// The same store snapshotting streams of `aggregate_type` every `every` events (0: never).
+    pub fn with_snapshot_interval_for(mut self, aggregate_type: &str, every: u64) -> Store {
+        let mut by_type = (*self.snapshots.by_type).clone();
+        by_type.insert(aggregate_type.to_string(), every);
+        self.snapshots.by_type = Arc::new(by_type);
+        self
+    }
+
+    /// The snapshot interval of `aggregate_type`.
+    pub fn snapshot_interval(&self, aggregate_type: &str) -> u64 {
+        self.snapshots
+            .by_type
+            .get(aggregate_type)
+            .copied()
+            .unwrap_or(self.snapshots.default)
     }
 
     /// The database.

@@ -55,12 +55,27 @@ pub(crate) trait Tx: Send {
         &mut self,
         keys: &[(String, String)],
     ) -> impl Future<Output = Result<HashMap<(String, String), Value>, StoreError>> + Send;
-    /// Every event of one stream, in sequence order.
-    fn stream_events(
+    /// The stream's newest snapshot: `(last_sequence, aggregate state)`.
+    fn latest_snapshot(
         &mut self,
         kind: &str,
         id: &str,
+    ) -> impl Future<Output = Result<Option<(u64, Value)>, StoreError>> + Send;
+    /// Events of one stream after `after`, in sequence order.
+    fn stream_events_after(
+        &mut self,
+        kind: &str,
+        id: &str,
+        after: u64,
     ) -> impl Future<Output = Result<Vec<SerializedEvent>, StoreError>> + Send;
+    /// Replaces the stream's snapshot with `state` as of `sequence`.
+    fn write_snapshot(
+        &mut self,
+        kind: &str,
+        id: &str,
+        sequence: u64,
+        state: &Value,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Records an idempotency key; a unique violation means another request holds it.
     fn claim_idempotency(
         &mut self,
@@ -89,7 +104,11 @@ pub(crate) fn wall_millis() -> i64 {
 const UPSERT_VIEW: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
     ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload";
 
-const STREAM_EVENTS: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence";
+const STREAM_EVENTS: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence";
+const LATEST_SNAPSHOT: &str = "SELECT last_sequence, payload FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY last_sequence DESC LIMIT 1";
+const DROP_SNAPSHOTS: &str =
+    "DELETE FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2";
+const INSERT_SNAPSHOT: &str = "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) VALUES ($1, $2, $3, $3, $4)";
 const CLAIM_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at) VALUES ($1, $2, $3, $4)";
 // Advisory locks in one statement, taken in the order of their 64-bit keys so that two commands
 // needing overlapping sets never wait on each other in a cycle.
@@ -219,21 +238,58 @@ impl Tx for Transaction<'_, Postgres> {
         Ok(rows.into_iter().map(|(n, i, v)| ((n, i), v)).collect())
     }
 
-    async fn stream_events(
+    async fn stream_events_after(
         &mut self,
         kind: &str,
         id: &str,
+        after: u64,
     ) -> Result<Vec<SerializedEvent>, StoreError> {
         let rows: Vec<(String, String, i64, String, String, Value, Value)> =
             sqlx::query_as(STREAM_EVENTS)
                 .bind(kind)
                 .bind(id)
+                .bind(after as i64)
                 .fetch_all(&mut **self)
                 .await?;
         Ok(rows
             .into_iter()
             .map(|(t, i, s, et, ev, p, m)| serialized(t, i, s, et, ev, p, m))
             .collect())
+    }
+
+    async fn latest_snapshot(
+        &mut self,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<(u64, Value)>, StoreError> {
+        let row: Option<(i64, Value)> = sqlx::query_as(LATEST_SNAPSHOT)
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut **self)
+            .await?;
+        Ok(row.map(|(seq, v)| (seq.max(0) as u64, v)))
+    }
+
+    async fn write_snapshot(
+        &mut self,
+        kind: &str,
+        id: &str,
+        sequence: u64,
+        state: &Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(DROP_SNAPSHOTS)
+            .bind(kind)
+            .bind(id)
+            .execute(&mut **self)
+            .await?;
+        sqlx::query(INSERT_SNAPSHOT)
+            .bind(kind)
+            .bind(id)
+            .bind(sequence as i64)
+            .bind(sqlx::types::Json(state))
+            .execute(&mut **self)
+            .await?;
+        Ok(())
     }
 
     async fn claim_idempotency(&mut self, c: &IdempotencyClaim) -> Result<(), StoreError> {
@@ -335,15 +391,55 @@ impl Tx for Transaction<'_, Sqlite> {
         Ok(found)
     }
 
-    async fn stream_events(
+    async fn latest_snapshot(
         &mut self,
         kind: &str,
         id: &str,
+    ) -> Result<Option<(u64, Value)>, StoreError> {
+        let row: Option<(i64, String)> = sqlx::query_as(&sqlite_sql(LATEST_SNAPSHOT))
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut **self)
+            .await?;
+        match row {
+            Some((seq, text)) => Ok(Some((seq.max(0) as u64, serde_json::from_str(&text)?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn write_snapshot(
+        &mut self,
+        kind: &str,
+        id: &str,
+        sequence: u64,
+        state: &Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&sqlite_sql(DROP_SNAPSHOTS))
+            .bind(kind)
+            .bind(id)
+            .execute(&mut **self)
+            .await?;
+        sqlx::query(&sqlite_sql(INSERT_SNAPSHOT))
+            .bind(kind)
+            .bind(id)
+            .bind(sequence as i64)
+            .bind(state.to_string())
+            .execute(&mut **self)
+            .await?;
+        Ok(())
+    }
+
+    async fn stream_events_after(
+        &mut self,
+        kind: &str,
+        id: &str,
+        after: u64,
     ) -> Result<Vec<SerializedEvent>, StoreError> {
         let rows: Vec<(String, String, i64, String, String, String, String)> =
             sqlx::query_as(&sqlite_sql(STREAM_EVENTS))
                 .bind(kind)
                 .bind(id)
+                .bind(after as i64)
                 .fetch_all(&mut **self)
                 .await?;
         rows.into_iter()
