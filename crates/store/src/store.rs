@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use cqrs_es::persist::SerializedEvent;
@@ -8,7 +9,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use crate::chain::{self, Verdict};
-use crate::tx::{fold_into_views, sqlite_sql};
+use crate::tx::{fold_in_memory, sqlite_sql, write_rows_pg, write_rows_sqlite};
 use crate::{Db, LedgerRepository, StoreError};
 
 use crate::command::Cqrs;
@@ -64,6 +65,7 @@ pub struct Store {
     pub(crate) projectors: Arc<[Arc<dyn Projector>]>,
     pub(crate) subscriptions: Arc<[Subscription]>,
     snapshots: SnapshotPolicy,
+    rebuild_batch: i64,
 }
 
 /// How often a stream's state is snapshotted: every `default` events, or per aggregate type.
@@ -72,6 +74,9 @@ struct SnapshotPolicy {
     default: u64,
     by_type: Arc<std::collections::HashMap<String, u64>>,
 }
+
+/// Events read per batch by [`Store::rebuild_projections`].
+pub const REBUILD_BATCH: i64 = 2_000;
 
 /// Streams are snapshotted every this many events unless configured otherwise.
 pub const DEFAULT_SNAPSHOT_INTERVAL: u64 = 100;
@@ -137,6 +142,7 @@ impl Store {
                 default: DEFAULT_SNAPSHOT_INTERVAL,
                 by_type: Arc::new(std::collections::HashMap::new()),
             },
+            rebuild_batch: REBUILD_BATCH,
         }
     }
 
@@ -160,6 +166,12 @@ impl Store {
         let mut by_type = (*self.snapshots.by_type).clone();
         by_type.insert(aggregate_type.to_string(), every);
         self.snapshots.by_type = Arc::new(by_type);
+        self
+    }
+
+    /// The same store rebuilding views `events` events at a time (tests use small batches).
+    pub fn with_rebuild_batch(mut self, events: i64) -> Store {
+        self.rebuild_batch = events.max(1);
         self
     }
 
@@ -368,38 +380,56 @@ impl Store {
     }
 
     /// Drops every view row and folds all events again, in commit order, in one transaction.
+    ///
+    /// Events are read in batches (by default [`REBUILD_BATCH`]) in commit order and folded in memory, so
+    /// memory holds the live view rows plus one batch, never every event; the rows are then
+    /// written in multi-row statements.
     pub async fn rebuild_projections(&self) -> Result<usize, StoreError> {
+        let mut rows = HashMap::new();
+        let mut total = 0usize;
+        let mut after = 0i64;
         match &self.db {
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("DELETE FROM views").execute(&mut *tx).await?;
-                let rows = sqlx::query(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events ORDER BY position"
-                ))
-                .fetch_all(&mut *tx)
-                .await?;
-                let events = rows.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
-                fold_into_views(&mut tx, &self.projectors, &events, false).await?;
+                let sql = format!(
+                    "SELECT position AS pos, {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT {}",
+                    self.rebuild_batch
+                );
+                loop {
+                    let batch = sqlx::query(&sql).bind(after).fetch_all(&mut *tx).await?;
+                    let Some(last) = batch.last() else { break };
+                    after = last.try_get("pos")?;
+                    let events = batch.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
+                    total += events.len();
+                    fold_in_memory(&self.projectors, &events, &mut rows)?;
+                }
+                write_rows_pg(&mut tx, &rows).await?;
                 tx.commit().await?;
-                Ok(events.len())
             }
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 sqlx::query("DELETE FROM views").execute(&mut *tx).await?;
-                let rows = sqlx::query(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid"
-                ))
-                .fetch_all(&mut *tx)
-                .await?;
-                let events = rows
-                    .iter()
-                    .map(sqlite_event)
-                    .collect::<Result<Vec<_>, _>>()?;
-                fold_into_views(&mut tx, &self.projectors, &events, false).await?;
+                let sql = format!(
+                    "SELECT rowid AS pos, {EVENT_COLUMNS} FROM events WHERE rowid > ?1 ORDER BY rowid LIMIT {}",
+                    self.rebuild_batch
+                );
+                loop {
+                    let batch = sqlx::query(&sql).bind(after).fetch_all(&mut *tx).await?;
+                    let Some(last) = batch.last() else { break };
+                    after = last.try_get("pos")?;
+                    let events = batch
+                        .iter()
+                        .map(sqlite_event)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    total += events.len();
+                    fold_in_memory(&self.projectors, &events, &mut rows)?;
+                }
+                write_rows_sqlite(&mut tx, &rows).await?;
                 tx.commit().await?;
-                Ok(events.len())
             }
         }
+        Ok(total)
     }
 
     /// Every view row as `(view_name, view_id, version, payload)`, for comparisons.

@@ -581,3 +581,116 @@ pub(crate) async fn fold_into_views<T: Tx>(
     }
     Ok(())
 }
+
+/// Folds `events` into `rows`, the rebuild's in-memory copy of every view row (no reads).
+pub(crate) fn fold_in_memory(
+    projectors: &[Arc<dyn Projector>],
+    events: &[SerializedEvent],
+    rows: &mut HashMap<(&'static str, String), ViewRow>,
+) -> Result<(), StoreError> {
+    for event in events {
+        for projector in projectors
+            .iter()
+            .filter(|p| p.aggregate_type() == event.aggregate_type)
+        {
+            for id in projector.row_ids(event) {
+                let key = (projector.view_name(), id);
+                let current = rows.remove(&key).map(|row| row.payload);
+                let row = projector.project_row(&key.1, current, event)?;
+                rows.insert(key, row);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rows written per multi-row statement by the rebuild.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes the rebuild's rows in multi-row statements (PostgreSQL: arrays through `UNNEST`).
+pub(crate) async fn write_rows_pg(
+    tx: &mut Transaction<'_, Postgres>,
+    rows: &HashMap<(&'static str, String), ViewRow>,
+) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) \
+        SELECT n, i, v, s, o, p, k, j::json FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(n, i, v, s, o, p, k, j)";
+    let all: Vec<_> = rows.iter().collect();
+    for chunk in all.chunks(ROWS_PER_STATEMENT) {
+        let names: Vec<&str> = chunk.iter().map(|((n, _), _)| *n).collect();
+        let ids: Vec<&str> = chunk.iter().map(|((_, i), _)| i.as_str()).collect();
+        let versions: Vec<i64> = chunk.iter().map(|(_, r)| r.version as i64).collect();
+        let statuses: Vec<Option<&str>> = chunk
+            .iter()
+            .map(|(_, r)| r.index.status.as_deref())
+            .collect();
+        let owners: Vec<Option<&str>> = chunk
+            .iter()
+            .map(|(_, r)| r.index.owner.as_deref())
+            .collect();
+        let parents: Vec<Option<&str>> = chunk
+            .iter()
+            .map(|(_, r)| r.index.parent.as_deref())
+            .collect();
+        let keys: Vec<&str> = chunk
+            .iter()
+            .map(|(_, r)| r.index.sort_key.as_str())
+            .collect();
+        let payloads: Vec<String> = chunk.iter().map(|(_, r)| r.payload.to_string()).collect();
+        sqlx::query(SQL)
+            .bind(names)
+            .bind(ids)
+            .bind(versions)
+            .bind(statuses)
+            .bind(owners)
+            .bind(parents)
+            .bind(keys)
+            .bind(payloads)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes the rebuild's rows in multi-row statements (SQLite: one `VALUES` list per chunk).
+pub(crate) async fn write_rows_sqlite(
+    tx: &mut Transaction<'_, Sqlite>,
+    rows: &HashMap<(&'static str, String), ViewRow>,
+) -> Result<(), StoreError> {
+    let all: Vec<_> = rows.iter().collect();
+    for chunk in all.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) VALUES ",
+        );
+        for n in 0..chunk.len() {
+            let b = n * 8;
+            if n > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for ((name, id), row) in chunk {
+            q = q
+                .bind(*name)
+                .bind(id.as_str())
+                .bind(row.version as i64)
+                .bind(row.index.status.as_deref())
+                .bind(row.index.owner.as_deref())
+                .bind(row.index.parent.as_deref())
+                .bind(row.index.sort_key.as_str())
+                .bind(row.payload.to_string());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}

@@ -209,6 +209,17 @@ async fn rebuild_projections_reproduces_the_live_views(backend: Backend) {
     let folded = store.rebuild_projections().await.unwrap();
     assert_eq!(folded, 6);
     assert_eq!(store.dump_views().await.unwrap(), live);
+    // In batches smaller than the log (streaming: batch boundaries fall inside streams).
+    for batch in [1, 2, 4] {
+        let folded = store
+            .clone()
+            .with_rebuild_batch(batch)
+            .rebuild_projections()
+            .await
+            .unwrap();
+        assert_eq!(folded, 6);
+        assert_eq!(store.dump_views().await.unwrap(), live, "batch {batch}");
+    }
 }
 both_backends!(rebuild_projections_reproduces_the_live_views);
 
