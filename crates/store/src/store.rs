@@ -84,7 +84,7 @@ pub const DEFAULT_SNAPSHOT_INTERVAL: u64 = 100;
 const EVENT_COLUMNS: &str =
     "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
 
-fn event_from_parts(
+pub(crate) fn event_from_parts(
     aggregate_type: String,
     aggregate_id: String,
     sequence: i64,
