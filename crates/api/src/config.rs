@@ -29,6 +29,8 @@ pub struct Config {
     pub log_key: Option<String>,
     /// `GRANTLEDGER_CHECKPOINT_EVERY`: seconds between scheduled checkpoints (default 3600).
     pub checkpoint_every: std::time::Duration,
+    /// `GRANTLEDGER_CLOCK_INTERVAL_SECS`: how often the scheduler issues due clock commands.
+    pub clock_interval_secs: u64,
 }
 
 /// Seconds between scheduled transparency-log checkpoints when not configured.
@@ -45,6 +47,11 @@ pub enum ConfigError {
     /// `GRANTLEDGER_HOLIDAYS` is not a list of dates.
     #[error("GRANTLEDGER_HOLIDAYS must be dates (YYYY-MM-DD) separated by commas, got {0:?}")]
     Holidays(String),
+    /// `GRANTLEDGER_CLOCK_INTERVAL_SECS` is not a positive number of seconds.
+    #[error(
+        "GRANTLEDGER_CLOCK_INTERVAL_SECS must be a positive whole number of seconds, got {0:?}"
+    )]
+    ClockInterval(String),
     /// PostgreSQL needs a configured secret.
     #[error("GRANTLEDGER_JWT_SECRET must be set when DATABASE_URL is PostgreSQL")]
     SecretRequired,
@@ -70,6 +77,9 @@ pub enum ConfigError {
     #[error("GRANTLEDGER_CHECKPOINT_EVERY must be a whole number of seconds ≥ 1, got {0:?}")]
     CheckpointEvery(String),
 }
+
+/// The scheduler's default period.
+pub const DEFAULT_CLOCK_INTERVAL_SECS: u64 = 60;
 
 impl Config {
     /// Reads the configuration from the process environment.
@@ -97,6 +107,15 @@ impl Config {
                 .ok_or(ConfigError::CheckpointEvery(text.clone()))?,
             None => std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
         };
+        let clock_interval_secs = match var("GRANTLEDGER_CLOCK_INTERVAL_SECS") {
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::ClockInterval(text))?,
+            None => DEFAULT_CLOCK_INTERVAL_SECS,
+        };
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             addr: var("GRANTLEDGER_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_string()),
@@ -106,6 +125,7 @@ impl Config {
             holidays,
             log_key: var("GRANTLEDGER_LOG_KEY"),
             checkpoint_every,
+            clock_interval_secs,
         })
     }
 }
@@ -262,6 +282,7 @@ mod tests {
             holidays: vec![],
             log_key: None,
             checkpoint_every: std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
+            clock_interval_secs: DEFAULT_CLOCK_INTERVAL_SECS,
         };
         assert!(matches!(
             resolve_secret(&config, || "x".repeat(40)),
@@ -286,6 +307,7 @@ mod tests {
             holidays: vec![],
             log_key: None,
             checkpoint_every: std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
+            clock_interval_secs: DEFAULT_CLOCK_INTERVAL_SECS,
         };
         let first = resolve_log_key(&config).unwrap();
         let again = resolve_log_key(&config).unwrap();

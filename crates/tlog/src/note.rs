@@ -558,7 +558,10 @@ mod tests {
                 Signer::parse(&k.to_private_text()).unwrap().verifier(),
                 k.verifier()
             );
-            assert_eq!(Verifier::parse(&k.verifier().to_string()).unwrap(), k.verifier());
+            assert_eq!(
+                Verifier::parse(&k.verifier().to_string()).unwrap(),
+                k.verifier()
+            );
         }
         let mut wrong = s.verifier().to_string();
         wrong.replace_range(21..22, if &wrong[21..22] == "0" { "1" } else { "0" });

@@ -1,5 +1,6 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
+mod attention;
 mod audit;
 mod awards;
 mod bids;
@@ -13,7 +14,6 @@ mod integrity_records;
 mod projects;
 mod transparency;
 
-pub(crate) use clawbacks::owed_in_other_cases;
 pub(crate) use transparency::spawn_checkpoints;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -64,6 +64,7 @@ fn all() -> Routes {
     let routes = audit::routes(routes);
     let routes = bids::routes(routes);
     let routes = transparency::routes(routes);
+    let routes = attention::routes(routes);
     awards::routes(routes)
 }
 
@@ -110,6 +111,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             audit::auditors_read_only,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotency,
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
