@@ -362,6 +362,13 @@ fn server_process(app: &TestApp, now: &str) -> std::process::Child {
         .env("GRANTLEDGER_JWT_SECRET", app.secret())
         .env("GRANTLEDGER_FAKE_NOW", now)
         .env("GRANTLEDGER_CLOCK_INTERVAL_SECS", "1")
+        // Required on PostgreSQL since the transparency log (issue 15); both processes share it.
+        .env(
+            "GRANTLEDGER_LOG_KEY",
+            tlog::Signer::from_seed("grantledger.test/log", [1; 32])
+                .expect("key")
+                .to_private_text(),
+        )
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
