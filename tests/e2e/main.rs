@@ -16,4 +16,5 @@ mod consortia;
 mod integrity;
 mod openapi;
 mod projects;
+mod races;
 mod recovery;

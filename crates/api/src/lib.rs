@@ -11,6 +11,7 @@ mod extract;
 mod integrity;
 pub mod reactions;
 mod reactions_consortium;
+mod reactions_race;
 mod recovery;
 mod routes;
 mod state;
