@@ -29,6 +29,7 @@ struct Inner {
     races: Cqrs<Race>,
     consortia: Cqrs<Consortium>,
     evaluation_rounds: Cqrs<EvaluationRound>,
+    attention: Cqrs<attention::AttentionItem>,
     programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -82,6 +83,7 @@ impl AppState {
         let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
         let evaluation_rounds =
             store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
+        let attention = store.cqrs::<attention::AttentionItem>(());
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -93,6 +95,7 @@ impl AppState {
                 races,
                 consortia,
                 evaluation_rounds,
+                attention,
                 programmes,
                 clock,
                 ids,
@@ -172,6 +175,11 @@ impl AppState {
     /// The evaluation-round command side.
     pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
         &self.inner.evaluation_rounds
+    }
+
+    /// The attention-item command side (refused reactions on the officers' work list).
+    pub fn attention(&self) -> &Cqrs<attention::AttentionItem> {
+        &self.inner.attention
     }
 
     /// The programme catalogue.

@@ -1,5 +1,6 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
+mod attention;
 mod audit;
 mod awards;
 mod bids;
@@ -11,8 +12,6 @@ mod evaluation_rounds;
 mod health;
 mod integrity_records;
 mod projects;
-
-pub(crate) use clawbacks::owed_in_other_cases;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -61,6 +60,7 @@ fn all() -> Routes {
     let routes = evaluation_rounds::routes(routes);
     let routes = audit::routes(routes);
     let routes = bids::routes(routes);
+    let routes = attention::routes(routes);
     awards::routes(routes)
 }
 
@@ -107,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             audit::auditors_read_only,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotency,
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
