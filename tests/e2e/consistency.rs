@@ -20,6 +20,24 @@ fn claim(project: &str, amount: i64) -> Value {
     })
 }
 
+/// A case of `amount` on project `p-1` (funded with 1,000,000 fen to ENT_A), noticed on Sunday
+/// 2027-01-10: due 2027-01-25.
+async fn noticed_case(app: &TestApp, amount: i64) -> String {
+    seed_funded_project(app, "p-1", orgs::ENT_A, &[], 1_000_000).await;
+    let officer = app.officer();
+    let case = app
+        .post("/v1/clawbacks", &officer, claim("p-1", amount))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(&format!("/v1/clawbacks/{case}/notice"), &officer, json!({}))
+        .await
+        .expect(200);
+    case
+}
+
 async fn events_of_type(app: &TestApp, kind: &str, event_type: &str) -> usize {
     let mut n = 0;
     for stream in app.state.store().streams().await.unwrap() {
@@ -110,18 +128,8 @@ both_backends!(a_hundred_and_sixty_simultaneous_cases_all_reach_the_shared_ledge
 
 async fn two_commands_sent_with_the_same_if_match_store_one(backend: Backend) {
     let app = spawn_app(backend).await;
-    seed_funded_project(&app, "p-1", orgs::ENT_A, &[], 1_000_000).await;
     let officer = app.officer();
-    let case = app
-        .post("/v1/clawbacks", &officer, claim("p-1", 600_000))
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.post(&format!("/v1/clawbacks/{case}/notice"), &officer, json!({}))
-        .await
-        .expect(200);
+    let case = noticed_case(&app, 600_000).await;
     let path = format!("/v1/clawbacks/{case}/repayments");
     let bodies: Vec<Value> = (0..2)
         .map(|n| json!({"amount_fen": 100_000, "treasury_receipt_ref": format!("国库-{n}")}))
@@ -363,19 +371,8 @@ fn server_process(app: &TestApp, now: &str) -> std::process::Child {
 
 async fn two_server_processes_mark_an_unpaid_case_overdue_exactly_once(backend: Backend) {
     let app = spawn_app(backend).await;
-    seed_funded_project(&app, "p-1", orgs::ENT_A, &[], 1_000_000).await;
     let officer = app.officer();
-    let case = app
-        .post("/v1/clawbacks", &officer, claim("p-1", 500_000))
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    // Notice on Sunday 2027-01-10: due 2027-01-25.
-    app.post(&format!("/v1/clawbacks/{case}/notice"), &officer, json!({}))
-        .await
-        .expect(200);
+    let case = noticed_case(&app, 500_000).await;
     // The clock on the due date itself changes nothing.
     app.set_now("2027-01-25T20:00:00+08:00");
     let report = api::clock::run_due(&app.state).await.unwrap();

@@ -11,6 +11,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 use crate::chain;
 use crate::command::IdempotencyClaim;
+use crate::store::event_from_parts;
 use crate::StoreError;
 
 /// The statements of the append path, on one open transaction.
@@ -114,26 +115,6 @@ const CLAIM_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys (caller, idempoten
 // needing overlapping sets never wait on each other in a cycle.
 const LOCK_KEYS: &str = "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest($1::text[]) AS key ORDER BY 1) AS keys";
 const READ_ROWS_PG: &str = "SELECT v.view_name, v.view_id, v.payload FROM views v JOIN unnest($1::text[], $2::text[]) AS k(n, i) ON v.view_name = k.n AND v.view_id = k.i";
-
-fn serialized(
-    aggregate_type: String,
-    aggregate_id: String,
-    sequence: i64,
-    event_type: String,
-    event_version: String,
-    payload: Value,
-    metadata: Value,
-) -> SerializedEvent {
-    SerializedEvent::new(
-        aggregate_id,
-        sequence.max(0) as usize,
-        aggregate_type,
-        event_type,
-        event_version,
-        payload,
-        metadata,
-    )
-}
 
 fn last_of(row: Option<(i64, Value)>) -> Option<(u64, String)> {
     row.map(|(seq, meta)| {
@@ -253,7 +234,7 @@ impl Tx for Transaction<'_, Postgres> {
                 .await?;
         Ok(rows
             .into_iter()
-            .map(|(t, i, s, et, ev, p, m)| serialized(t, i, s, et, ev, p, m))
+            .map(|(t, i, s, et, ev, p, m)| event_from_parts(t, i, s, et, ev, p, m))
             .collect())
     }
 
@@ -444,7 +425,7 @@ impl Tx for Transaction<'_, Sqlite> {
                 .await?;
         rows.into_iter()
             .map(|(t, i, s, et, ev, p, m)| {
-                Ok(serialized(
+                Ok(event_from_parts(
                     t,
                     i,
                     s,
