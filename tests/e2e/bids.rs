@@ -191,6 +191,21 @@ async fn three_bid_a_horse_race_of_two_is_awarded_and_each_party_sees_its_share(
     assert_eq!(queue.expect(200)["items"].as_array().unwrap().len(), 2);
     assert!(queue.body["items"][0]["title"].is_string());
 
+    // --- a seat is (sub, organisation): r1's sub on the competing bidder's token is refused ---
+    let impostor = app.token("r1", "reviewer", Some(orgs::ENT_B));
+    let before = app.version("bid", &a_bid).await;
+    for path in ["assessments", "recusal"] {
+        let body = if path == "assessments" {
+            json!({"scores": scores(100), "recommendation": "recommend", "comment": "可行"})
+        } else {
+            json!({"reason": "回避"})
+        };
+        app.post(&format!("/v1/bids/{a_bid}/{path}"), &impostor, body)
+            .await
+            .problem(403, "not_seated");
+    }
+    assert_eq!(app.version("bid", &a_bid).await, before, "nothing stored");
+
     // --- assessments: A scores 90/80/85, B 70/75/80 ---
     for (token, av, bv) in [(&r1, 90, 70), (&r2, 80, 75), (&r3, 85, 80)] {
         for (bid, v) in [(&a_bid, av), (&b_bid, bv)] {

@@ -63,7 +63,7 @@ async fn a_consortium_is_upgraded_with_a_top_up_and_revoked_after_two_failed_rou
     let lead = app.applicant(orgs::LEAD);
     let member = app.applicant(orgs::ENT_A);
     let auditor = app.auditor();
-    let expert = app.token("expert-1", "reviewer", None);
+    let expert = app.token("expert-1", "reviewer", Some(orgs::NRDI));
 
     // Only the lead's applicant forms the consortium.
     app.post("/v1/consortia", &member, formation())
@@ -572,7 +572,7 @@ async fn an_upheld_objection_revises_the_grade_the_consortium_receives(backend: 
     let officer = app.officer();
     let lead = app.applicant(orgs::LEAD);
     let objector = app.applicant(orgs::ENT_A);
-    let expert = app.token("expert-7", "reviewer", None);
+    let expert = app.token("expert-7", "reviewer", Some(orgs::NRDI));
     let formed = app.post("/v1/consortia", &lead, formation()).await;
     let id = formed.expect(201)["id"].as_str().unwrap().to_string();
     let c = format!("/v1/consortia/{id}");
@@ -626,6 +626,16 @@ async fn an_upheld_objection_revises_the_grade_the_consortium_receives(backend: 
     )
     .await
     .problem(422, "score_out_of_range");
+    // The seat is (expert-7, NRDI): the same sub on the consortium lead's token is someone else.
+    let before = app.version("evaluation_round", &round).await;
+    app.post(
+        &format!("{r}/scores"),
+        &app.token("expert-7", "reviewer", Some(orgs::LEAD)),
+        json!({"consortium_id": id, "score": 100}),
+    )
+    .await
+    .problem(403, "not_seated");
+    assert_eq!(app.version("evaluation_round", &round).await, before);
     app.post(
         &format!("{r}/scores"),
         &expert,

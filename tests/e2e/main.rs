@@ -17,5 +17,6 @@ mod consortia;
 mod integrity;
 mod openapi;
 mod projects;
+mod races;
 mod recovery;
 mod transparency;

@@ -13,6 +13,7 @@ pub mod idempotency;
 mod integrity;
 pub mod reactions;
 mod reactions_consortium;
+mod reactions_race;
 mod recoverable;
 mod recovery;
 mod routes;

@@ -111,6 +111,9 @@ async fn react(
     // One arm per subscription in `projections::all_subscriptions`.
     match reactor {
         projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
+        crate::reactions_race::LANE_LEAVES_RACE => {
+            crate::reactions_race::withdraw_lane(&reaction).await
+        }
         "award_outcome" => award_outcome(&reaction).await,
         projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY => {
             crate::recovery::open_clawback_for_integrity_recovery(&reaction).await
@@ -301,7 +304,7 @@ async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
                 "ConcludeRace",
             ));
         }
-        project::RaceEvent::RaceFormed { .. } => {}
+        project::RaceEvent::RaceFormed { .. } | project::RaceEvent::LaneWithdrawn { .. } => {}
     }
     for (lane, command, name) in steps {
         let view = r

@@ -144,7 +144,7 @@ const REVIEWERS: [(&str, &str); 4] = [
 fn assessment(reviewer: usize, score: u8) -> AssessBid {
     AssessBid {
         reviewer: REVIEWERS[reviewer].0.into(),
-        reviewer_org: None,
+        reviewer_org: Some(org(REVIEWERS[reviewer].1)),
         scores: [
             "technical_approach",
             "team_capability",
@@ -210,6 +210,7 @@ fn command(step: &Step, today: chrono::NaiveDate) -> Option<BidCommand> {
         }),
         Step::Recuse { reviewer } => BidCommand::Recuse {
             reviewer: REVIEWERS[*reviewer].0.into(),
+            reviewer_org: Some(org(REVIEWERS[*reviewer].1)),
             reason: "回避".into(),
         },
         Step::Assess { reviewer, score } => BidCommand::Assess(assessment(*reviewer, *score)),

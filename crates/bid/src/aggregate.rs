@@ -308,6 +308,16 @@ impl Bid {
         self.active_seats().any(|s| s.reviewer.id == reviewer)
     }
 
+    /// domain.md: a seat is the expert and the organisation they were vetted with; a
+    /// token of the same `sub` for another organisation (a competing bidder's, say) is not them.
+    fn check_seat(&self, reviewer: &str, org: Option<&OrgCode>) -> Result<(), BidError> {
+        let seat = self.active_seats().find(|s| s.reviewer.id == reviewer);
+        match (seat, org) {
+            (Some(seat), Some(org)) if &seat.reviewer.org == org => Ok(()),
+            _ => Err(BidError::NotSeated(reviewer.to_string())),
+        }
+    }
+
     fn submit(&self, cmd: SubmitBid, today: NaiveDate) -> Result<BidEvent, BidError> {
         match self.status {
             BidStatus::New | BidStatus::Withdrawn => {}
@@ -472,11 +482,17 @@ impl Bid {
         })
     }
 
-    fn recuse(&self, reviewer: String, reason: String) -> Result<BidEvent, BidError> {
+    fn recuse(
+        &self,
+        reviewer: String,
+        reviewer_org: Option<OrgCode>,
+        reason: String,
+    ) -> Result<BidEvent, BidError> {
         self.expect(BidStatus::UnderReview, "recuse from")?;
         if !self.seated(&reviewer) {
             return Err(BidError::NotAssignedReviewer(reviewer));
         }
+        self.check_seat(&reviewer, reviewer_org.as_ref())?;
         required(&reason, "reason")?;
         Ok(BidEvent::ReviewerRecused { reviewer, reason })
     }
@@ -504,6 +520,7 @@ impl Bid {
                 org: org.clone(),
             });
         }
+        self.check_seat(&cmd.reviewer, cmd.reviewer_org.as_ref())?;
         match (self.assessments.contains_key(&cmd.reviewer), correcting) {
             (true, false) => return Err(BidError::AlreadyAssessed(cmd.reviewer)),
             (false, true) => return Err(BidError::NothingToCorrect(cmd.reviewer)),
@@ -763,7 +780,11 @@ impl Aggregate for Bid {
                 defects,
             } => vec![self.formal_check(&call, passed, defects, today)?],
             BidCommand::AssignReviewers(cmd) => vec![self.assign(cmd)?],
-            BidCommand::Recuse { reviewer, reason } => vec![self.recuse(reviewer, reason)?],
+            BidCommand::Recuse {
+                reviewer,
+                reviewer_org,
+                reason,
+            } => vec![self.recuse(reviewer, reviewer_org, reason)?],
             BidCommand::Assess(cmd) => vec![BidEvent::AssessmentRecorded {
                 assessment: self.assessment(cmd, services, false)?,
             }],

@@ -70,8 +70,10 @@ pub enum BidCommand {
     AssignReviewers(AssignReviewers),
     /// An assigned expert declares a conflict of interest and steps down (回避).
     Recuse {
-        /// The expert.
+        /// The expert (token `sub`).
         reviewer: String,
+        /// The organisation on the expert's token; must be the one they were seated with.
+        reviewer_org: Option<OrgCode>,
         /// The declared conflict.
         reason: String,
     },

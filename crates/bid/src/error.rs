@@ -162,6 +162,9 @@ pub enum BidError {
     /// The caller is not a seated expert of this bid.
     #[error("expert {0} is not on this bid's panel")]
     NotAssignedReviewer(String),
+    /// The caller's `sub` is seated, but with another organisation than the token's.
+    #[error("expert {0} is seated for another organisation than the caller's")]
+    NotSeated(String),
     /// A second assessment without a correction.
     #[error("expert {0} has already assessed; send a correction with a reason")]
     AlreadyAssessed(String),
@@ -284,6 +287,7 @@ impl DomainError for BidError {
             BidError::ReviewerConflict { .. } => "reviewer_conflict_of_interest",
             BidError::ReviewerRecusedEarlier(_) => "reviewer_recused_earlier",
             BidError::NotAssignedReviewer(_) => "not_assigned_reviewer",
+            BidError::NotSeated(_) => "not_seated",
             BidError::AlreadyAssessed(_) => "assessment_already_recorded",
             BidError::NothingToCorrect(_) => "no_assessment_to_correct",
             BidError::UnknownProgramme(_) => "unknown_programme",
@@ -315,9 +319,10 @@ impl DomainError for BidError {
             | BidError::OpinionAlreadyRecorded
             | BidError::DefenceAlreadyRecorded
             | BidError::ObjectionAlreadyResolved(_) => ErrorKind::Conflict,
-            BidError::NotBidOwner | BidError::NotAssignedReviewer(_) | BidError::NotDemandOwner => {
-                ErrorKind::Forbidden
-            }
+            BidError::NotBidOwner
+            | BidError::NotAssignedReviewer(_)
+            | BidError::NotSeated(_)
+            | BidError::NotDemandOwner => ErrorKind::Forbidden,
             BidError::UnknownObjection(_) => ErrorKind::NotFound,
             _ => ErrorKind::Invalid,
         }

@@ -170,10 +170,18 @@ fn scores(value: u8) -> Vec<(String, u8)> {
     .collect()
 }
 
+/// The organisation on a seated reviewer's own token: the one `panel` seats them with.
+fn seat_org(reviewer: &str) -> Option<OrgCode> {
+    panel()
+        .into_iter()
+        .find(|r| r.id == reviewer)
+        .map(|r| r.org)
+}
+
 fn assess(reviewer: &str, value: u8) -> AssessBid {
     AssessBid {
         reviewer: reviewer.into(),
-        reviewer_org: None,
+        reviewer_org: seat_org(reviewer),
         scores: scores(value),
         recommendation: Recommendation::Recommend,
         comment: "路线可行".into(),
@@ -919,6 +927,7 @@ fn a_recusal_is_recorded_and_needs_a_replacement_before_conclusion() {
         .given(under_review())
         .when(BidCommand::Recuse {
             reviewer: "r3".into(),
+            reviewer_org: seat_org("r3"),
             reason: "曾与牵头单位合作".into(),
         })
         .then_expect_events(vec![BidEvent::ReviewerRecused {
@@ -1034,6 +1043,47 @@ fn an_unassigned_reviewer_cannot_assess() {
         .given(under_review())
         .when(BidCommand::Assess(assess("r9", 80)))
         .then_expect_error(BidError::NotAssignedReviewer("r9".into()));
+}
+
+#[test]
+fn a_seat_is_the_expert_and_the_organisation_they_were_seated_with() {
+    // r1 is seated for ENT_A; the same sub on a token of another organisation (ENT_B, r2's), or on a
+    // token naming no organisation, is someone else.
+    let mut a = assess("r1", 80);
+    a.reviewer_org = Some(org(ENT_B));
+    after_window()
+        .given(under_review())
+        .when(BidCommand::Assess(a.clone()))
+        .then_expect_error(BidError::NotSeated("r1".into()));
+    a.reviewer_org = None;
+    after_window()
+        .given(under_review())
+        .when(BidCommand::Assess(a))
+        .then_expect_error(BidError::NotSeated("r1".into()));
+    after_window()
+        .given(under_review())
+        .when(BidCommand::Recuse {
+            reviewer: "r1".into(),
+            reviewer_org: Some(org(ENT_B)),
+            reason: "x".into(),
+        })
+        .then_expect_error(BidError::NotSeated("r1".into()));
+    let mut given = under_review();
+    given.push(assessed("r1", 80));
+    after_window()
+        .given(given)
+        .when(BidCommand::CorrectAssessment {
+            assessment: AssessBid {
+                reviewer_org: Some(org(ENT_B)),
+                ..assess("r1", 70)
+            },
+            reason: "更正".into(),
+        })
+        .then_expect_error(BidError::NotSeated("r1".into()));
+    after_window()
+        .given(under_review())
+        .when(BidCommand::Assess(assess("r1", 80)))
+        .then_expect_events(vec![assessed("r1", 80)]);
 }
 
 #[test]

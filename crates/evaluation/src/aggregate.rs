@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     EvaluationCommand, EvaluationError, EvaluationEvent, EvaluationPolicy, EvaluationServices,
-    Evaluator, EvaluatorKind, Grade, PlanRound, SubjectFacts, SubjectResult,
+    Evaluator, EvaluatorKind, Grade, PlanRound, ScoreEntry, SubjectFacts, SubjectResult,
 };
 
 /// Where a round stands.
@@ -61,6 +61,9 @@ pub struct Subject {
     pub missing_self_assessment: bool,
     /// Evaluators assigned, in order, with their score once given.
     pub evaluators: Vec<(String, Option<u32>)>,
+    /// The organisation each evaluator was seated with: a seat is (id, organisation).
+    #[serde(default)]
+    pub seats: std::collections::BTreeMap<String, OrgCode>,
 }
 
 impl Subject {
@@ -362,6 +365,7 @@ impl EvaluationRound {
         consortium_id: String,
         evaluator_id: String,
         score: u32,
+        entered_by: &ScoreEntry,
         services: &EvaluationServices,
     ) -> Result<EvaluationEvent, EvaluationError> {
         self.expect(RoundStatus::UnderReview, "score in")?;
@@ -371,6 +375,13 @@ impl EvaluationRound {
             .iter()
             .find(|(id, _)| id == &evaluator_id)
             .ok_or_else(|| EvaluationError::EvaluatorNotAssigned(evaluator_id.clone()))?;
+        // domain.md: the seat is the person and the organisation they were vetted with; a
+        // token of the same id for another organisation (e.g. the consortium's own) is not them.
+        if let ScoreEntry::Evaluator { org } = entered_by {
+            if org.is_none() || org.as_ref() != subject.seats.get(&evaluator_id) {
+                return Err(EvaluationError::NotSeated(evaluator_id));
+            }
+        }
         if assigned.1.is_some() {
             return Err(EvaluationError::ScoreAlreadyRecorded(evaluator_id));
         }
@@ -574,7 +585,8 @@ impl Aggregate for EvaluationRound {
                 consortium_id,
                 evaluator_id,
                 score,
-            } => self.score(consortium_id, evaluator_id, score, services)?,
+                entered_by,
+            } => self.score(consortium_id, evaluator_id, score, &entered_by, services)?,
             EvaluationCommand::PublishResults { from, to } => self.publish(from, to, services)?,
             EvaluationCommand::FileObjection {
                 consortium_id,
@@ -629,6 +641,7 @@ impl Aggregate for EvaluationRound {
                 self_assessment_ref: None,
                 missing_self_assessment: false,
                 evaluators: Vec::new(),
+                seats: Default::default(),
             }),
             EvaluationEvent::SubjectExcluded {
                 consortium_id,
@@ -644,6 +657,7 @@ impl Aggregate for EvaluationRound {
                 self_assessment_ref: None,
                 missing_self_assessment: false,
                 evaluators: Vec::new(),
+                seats: Default::default(),
             }),
             EvaluationEvent::RoundOpened {
                 self_assessment_due,
@@ -675,9 +689,11 @@ impl Aggregate for EvaluationRound {
             EvaluationEvent::EvaluatorAssigned {
                 consortium_id,
                 evaluator_id,
+                evaluator_org,
                 ..
             } => {
                 if let Some(s) = self.subject_mut(&consortium_id) {
+                    s.seats.insert(evaluator_id.clone(), evaluator_org);
                     s.evaluators.push((evaluator_id, None));
                 }
             }

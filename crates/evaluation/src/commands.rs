@@ -47,6 +47,9 @@ pub enum EvaluationCommand {
         evaluator_id: String,
         /// 0–100.
         score: u32,
+        /// Who enters the score: the seated evaluator with their token's organisation, or an
+        /// officer transcribing a named evaluator's score.
+        entered_by: ScoreEntry,
     },
     /// 公示: publish the results for public notice.
     PublishResults {
@@ -120,4 +123,17 @@ pub struct SubjectFacts {
     pub held_level_at_period_end: bool,
     /// Whether its status has been revoked.
     pub revoked: bool,
+}
+
+/// Who enters an evaluator's score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScoreEntry {
+    /// The evaluator themselves; `org` is the organisation on their token, which must be the
+    /// organisation they were seated with.
+    Evaluator {
+        /// The token's organisation, if it names one.
+        org: Option<OrgCode>,
+    },
+    /// An officer enters the score of the evaluator named in the command.
+    Officer,
 }

@@ -74,6 +74,10 @@ pub enum EvaluationError {
     /// The evaluator is not assigned to the subject.
     #[error("evaluator {0} is not assigned to this subject")]
     EvaluatorNotAssigned(String),
+    /// The caller is not the person seated as this evaluator: a seat is the evaluator's id
+    /// together with the organisation they were assigned with.
+    #[error("evaluator {0} is seated with another organisation than the caller's")]
+    NotSeated(String),
     /// The evaluator already scored the subject.
     #[error("evaluator {0} already scored this subject")]
     ScoreAlreadyRecorded(String),
@@ -151,6 +155,7 @@ impl DomainError for EvaluationError {
             EvaluationError::EvaluatorConflict(_) => "evaluator_conflict",
             EvaluationError::EvaluatorAlreadyAssigned(_) => "evaluator_already_assigned",
             EvaluationError::EvaluatorNotAssigned(_) => "evaluator_not_assigned",
+            EvaluationError::NotSeated(_) => "not_seated",
             EvaluationError::ScoreAlreadyRecorded(_) => "score_already_recorded",
             EvaluationError::ScoreOutOfRange(_) => "score_out_of_range",
             EvaluationError::NoEvaluatorAssigned(_) => "no_evaluator_assigned",
@@ -177,6 +182,7 @@ impl DomainError for EvaluationError {
             EvaluationError::SubjectNotEnrolled(_) | EvaluationError::ObjectionNotFound(_) => {
                 ErrorKind::NotFound
             }
+            EvaluationError::NotSeated(_) => ErrorKind::Forbidden,
             _ => ErrorKind::Invalid,
         }
     }

@@ -15,7 +15,7 @@ mod services;
 mod tests;
 
 pub use aggregate::{EvaluationRound, Objection, ObjectionStatus, RoundStatus, Subject};
-pub use commands::{EvaluationCommand, PlanRound, PreviousRound, SubjectFacts};
+pub use commands::{EvaluationCommand, PlanRound, PreviousRound, ScoreEntry, SubjectFacts};
 pub use error::EvaluationError;
 pub use events::{EvaluationEvent, SubjectResult};
 pub use services::{EvaluationPolicy, EvaluationServices};

@@ -106,6 +106,13 @@ fn assigned(id: &str, evaluator: &str) -> EvaluationEvent {
     }
 }
 
+/// The organisation `assigned` seats evaluators with, as their own token carries it.
+fn seated() -> ScoreEntry {
+    ScoreEntry::Evaluator {
+        org: Some(org(INST)),
+    }
+}
+
 fn scored(id: &str, evaluator: &str, score: u32) -> EvaluationEvent {
     EvaluationEvent::ScoreRecorded {
         consortium_id: id.into(),
@@ -528,6 +535,7 @@ fn an_assigned_evaluator_scores_once() {
             consortium_id: "c1".into(),
             evaluator_id: "expert-1".into(),
             score: 100,
+            entered_by: seated(),
         })
         .then_expect_events(vec![scored("c1", "expert-1", 100)]);
     events.push(scored("c1", "expert-1", 100));
@@ -537,6 +545,7 @@ fn an_assigned_evaluator_scores_once() {
             consortium_id: "c1".into(),
             evaluator_id: "expert-1".into(),
             score: 90,
+            entered_by: seated(),
         })
         .then_expect_error(EvaluationError::ScoreAlreadyRecorded("expert-1".into()));
 }
@@ -551,6 +560,7 @@ fn a_score_above_100_is_refused() {
             consortium_id: "c1".into(),
             evaluator_id: "expert-1".into(),
             score: 101,
+            entered_by: seated(),
         })
         .then_expect_error(EvaluationError::ScoreOutOfRange(101));
 }
@@ -563,8 +573,37 @@ fn a_score_by_an_unassigned_evaluator_is_refused() {
             consortium_id: "c1".into(),
             evaluator_id: "expert-9".into(),
             score: 80,
+            entered_by: seated(),
         })
         .then_expect_error(EvaluationError::EvaluatorNotAssigned("expert-9".into()));
+}
+
+#[test]
+fn a_score_needs_the_seated_person_of_the_seated_organisation() {
+    let mut events = under_review();
+    events.push(assigned("c1", "expert-1"));
+    let score = |entered_by| EvaluationCommand::RecordScore {
+        consortium_id: "c1".into(),
+        evaluator_id: "expert-1".into(),
+        score: 80,
+        entered_by,
+    };
+    // The same id on a token of another organisation (here the consortium's lead) is not the seat.
+    at("2027-03-10")
+        .given(events.clone())
+        .when(score(ScoreEntry::Evaluator {
+            org: Some(org(LEAD)),
+        }))
+        .then_expect_error(EvaluationError::NotSeated("expert-1".into()));
+    at("2027-03-10")
+        .given(events.clone())
+        .when(score(ScoreEntry::Evaluator { org: None }))
+        .then_expect_error(EvaluationError::NotSeated("expert-1".into()));
+    // An officer transcribes a named evaluator's score.
+    at("2027-03-10")
+        .given(events)
+        .when(score(ScoreEntry::Officer))
+        .then_expect_events(vec![scored("c1", "expert-1", 80)]);
 }
 
 // ---- publishing and grades ----

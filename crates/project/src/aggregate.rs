@@ -206,6 +206,32 @@ impl Project {
         self.award.as_ref().is_some_and(|a| a.race_lane)
     }
 
+    /// True once the project ended in a way that takes a lane out of its race outside a
+    /// checkpoint: terminated, failed, or closed.
+    fn left_race(&self) -> bool {
+        matches!(
+            self.status,
+            ProjectStatus::Terminated | ProjectStatus::Failed | ProjectStatus::Closed
+        )
+    }
+
+    /// True for a horse-race lane that still races: awarded as a lane, not the race's winner,
+    /// neither eliminated nor ended. Its race counts it as a live lane exactly then
+    /// ([`crate::Race::is_racing`]).
+    pub fn is_racing(&self) -> bool {
+        self.is_race_lane()
+            && !self.race_won
+            && matches!(
+                self.status,
+                ProjectStatus::Awarded
+                    | ProjectStatus::InProgress
+                    | ProjectStatus::AcceptanceRequested
+                    | ProjectStatus::AcceptanceFailed
+                    | ProjectStatus::RectifyingAcceptance
+                    | ProjectStatus::Accepted
+            )
+    }
+
     fn milestone(&self, id: &str) -> Result<&MilestoneState, ProjectError> {
         self.milestones
             .iter()
@@ -479,14 +505,18 @@ impl Project {
         }])
     }
 
-    fn race_step(&self, checkpoint: u32, action: &'static str) -> Result<(), ProjectError> {
+    /// Checks a race step on this lane; `Ok(false)` when the lane has already left the race
+    /// (its project ended outside a checkpoint), so the step has nothing left to do.
+    fn race_step(&self, checkpoint: u32, action: &'static str) -> Result<bool, ProjectError> {
         if !self.is_race_lane() || self.race_won {
             return Err(ProjectError::NotARaceLane);
         }
-        if !matches!(
-            self.status,
-            ProjectStatus::Awarded | ProjectStatus::InProgress
-        ) {
+        // The race learns of the ending by its own reaction; a checkpoint held in between still
+        // names the lane, and that is no fault of the lane's.
+        if self.left_race() {
+            return Ok(false);
+        }
+        if !self.is_racing() {
             return Err(self.refuse(action));
         }
         let expected = self.checkpoints_survived + 1;
@@ -496,7 +526,7 @@ impl Project {
                 got: checkpoint,
             });
         }
-        Ok(())
+        Ok(true)
     }
 
     fn extend(
@@ -651,11 +681,15 @@ impl Project {
                 deadline,
             } => self.order_milestone_rectification(milestone, deadline, today),
             ProjectCommand::SurviveCheckpoint { checkpoint } => {
-                self.race_step(checkpoint, "record a checkpoint on")?;
+                if !self.race_step(checkpoint, "record a checkpoint on")? {
+                    return Ok(Vec::new());
+                }
                 Ok(vec![ProjectEvent::CheckpointSurvived { checkpoint }])
             }
             ProjectCommand::EliminateFromRace { checkpoint } => {
-                self.race_step(checkpoint, "eliminate")?;
+                if !self.race_step(checkpoint, "eliminate")? {
+                    return Ok(Vec::new());
+                }
                 // domain.md: elimination is a normal outcome of a race; it refers nothing.
                 Ok(vec![ProjectEvent::ProjectEliminated { checkpoint }])
             }
@@ -663,10 +697,10 @@ impl Project {
                 if !self.is_race_lane() || self.race_won {
                     return Err(ProjectError::NotARaceLane);
                 }
-                if !matches!(
-                    self.status,
-                    ProjectStatus::Awarded | ProjectStatus::InProgress
-                ) {
+                if self.left_race() {
+                    return Ok(Vec::new());
+                }
+                if !self.is_racing() {
                     return Err(self.refuse("conclude the race of"));
                 }
                 Ok(vec![ProjectEvent::RaceWon])

@@ -21,7 +21,7 @@ pub use commands::{
 };
 pub use error::ProjectError;
 pub use events::{ProjectEvent, RecoveryBasis};
-pub use race::{LaneResult, Race, RaceCommand, RaceError, RaceEvent};
+pub use race::{Lane, LaneExit, LaneResult, Race, RaceCommand, RaceError, RaceEvent};
 pub use services::ProjectServices;
 
 use serde::{Deserialize, Serialize};

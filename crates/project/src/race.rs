@@ -16,6 +16,18 @@ pub enum LaneResult {
     Eliminate,
 }
 
+/// Why a lane left the race outside a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LaneExit {
+    /// Its project was terminated (终止).
+    Terminated,
+    /// Its project failed re-acceptance.
+    Failed,
+    /// Its project was closed while the lane was still racing.
+    Closed,
+}
+
 /// Commands on a horse race (赛马组); its id is the call's id.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RaceCommand {
@@ -34,6 +46,14 @@ pub enum RaceCommand {
         checkpoint: u32,
         /// `(lane project id, result)` for every live lane.
         results: Vec<(String, LaneResult)>,
+    },
+    /// A lane's project ended outside a checkpoint (process manager, from the project): the
+    /// lane leaves the race, so later checkpoints neither need nor may name it.
+    WithdrawLane {
+        /// The lane's project id.
+        lane: String,
+        /// How its project ended.
+        reason: LaneExit,
     },
 }
 
@@ -61,6 +81,13 @@ pub enum RaceEvent {
         /// The surviving lane.
         survivor: String,
     },
+    /// A lane left the race because its project ended outside a checkpoint.
+    LaneWithdrawn {
+        /// The lane's project id.
+        lane: String,
+        /// How its project ended.
+        reason: LaneExit,
+    },
 }
 
 impl DomainEvent for RaceEvent {
@@ -69,6 +96,7 @@ impl DomainEvent for RaceEvent {
             RaceEvent::RaceFormed { .. } => "RaceFormed",
             RaceEvent::CheckpointHeld { .. } => "CheckpointHeld",
             RaceEvent::RaceConcluded { .. } => "RaceConcluded",
+            RaceEvent::LaneWithdrawn { .. } => "LaneWithdrawn",
         }
         .to_string()
     }
@@ -148,6 +176,9 @@ pub struct Lane {
     pub project_id: String,
     /// The checkpoint that eliminated it.
     pub eliminated_at: Option<u32>,
+    /// Set when the lane left the race outside a checkpoint.
+    #[serde(default)]
+    pub withdrawn: Option<LaneExit>,
 }
 
 /// A 赛马制 race: the lanes of one call and its checkpoints.
@@ -165,7 +196,17 @@ pub struct Race {
 
 impl Race {
     fn live(&self) -> impl Iterator<Item = &Lane> {
-        self.lanes.iter().filter(|l| l.eliminated_at.is_none())
+        self.lanes
+            .iter()
+            .filter(|l| l.eliminated_at.is_none() && l.withdrawn.is_none())
+    }
+
+    /// True while the race runs and `lane` is one of its live lanes (neither eliminated nor
+    /// withdrawn). A lane's project is racing exactly then ([`crate::Project::is_racing`]).
+    pub fn is_racing(&self, lane: &str) -> bool {
+        self.challenge_id.is_some()
+            && self.survivor.is_none()
+            && self.live().any(|l| l.project_id == lane)
     }
 
     fn decide(&self, command: RaceCommand) -> Result<Vec<RaceEvent>, RaceError> {
@@ -250,6 +291,31 @@ impl Race {
                 }
                 Ok(events)
             }
+            RaceCommand::WithdrawLane { lane, reason } => {
+                if self.challenge_id.is_none() {
+                    return Err(RaceError::NotRunning);
+                }
+                if !self.lanes.iter().any(|l| l.project_id == lane) {
+                    return Err(RaceError::UnknownLane(lane));
+                }
+                // A lane already out (eliminated, withdrawn) or a race already over: nothing left.
+                if !self.is_racing(&lane) {
+                    return Ok(Vec::new());
+                }
+                let mut events = vec![RaceEvent::LaneWithdrawn {
+                    lane: lane.clone(),
+                    reason,
+                }];
+                // domain.md §3.c ConcludeRace『聚焦优势主体』: with one live lane left the race is
+                // over, exactly as when a checkpoint leaves one.
+                let rest: Vec<&Lane> = self.live().filter(|l| l.project_id != lane).collect();
+                if let [survivor] = rest.as_slice() {
+                    events.push(RaceEvent::RaceConcluded {
+                        survivor: survivor.project_id.clone(),
+                    });
+                }
+                Ok(events)
+            }
         }
     }
 }
@@ -285,6 +351,7 @@ impl Aggregate for Race {
                     .map(|project_id| Lane {
                         project_id,
                         eliminated_at: None,
+                        withdrawn: None,
                     })
                     .collect();
             }
@@ -303,6 +370,11 @@ impl Aggregate for Race {
                 }
             }
             RaceEvent::RaceConcluded { survivor } => self.survivor = Some(survivor),
+            RaceEvent::LaneWithdrawn { lane, reason } => {
+                if let Some(l) = self.lanes.iter_mut().find(|l| l.project_id == lane) {
+                    l.withdrawn = Some(reason);
+                }
+            }
         }
     }
 }

@@ -651,6 +651,98 @@ fn a_checkpoint_on_a_project_outside_a_race_is_refused() {
         .then_expect_error(ProjectError::NotARaceLane);
 }
 
+#[test]
+fn a_lane_that_ended_outside_a_checkpoint_ignores_later_race_steps() {
+    let terminated = with(
+        lane_signed(),
+        vec![ProjectEvent::ProjectTerminated {
+            reason: TerminationReason::Infeasible,
+            detail: "路线不可行".into(),
+        }],
+    );
+    // The race names the lane once more before it learns of the termination: nothing to do.
+    for step in [
+        ProjectCommand::SurviveCheckpoint { checkpoint: 1 },
+        ProjectCommand::EliminateFromRace { checkpoint: 1 },
+        ProjectCommand::ConcludeRace,
+    ] {
+        on("2027-10-01")
+            .given(terminated.clone())
+            .when(step)
+            .then_expect_events(vec![]);
+    }
+    let failed = with(
+        lane_signed(),
+        vec![ProjectEvent::ProjectFailed {
+            report_ref: "r".into(),
+        }],
+    );
+    on("2027-10-01")
+        .given(failed)
+        .when(ProjectCommand::ConcludeRace)
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_lane_races_until_it_is_eliminated_ends_or_wins() {
+    let fold = |events: Vec<ProjectEvent>| {
+        let mut p = Project::default();
+        for e in events {
+            p.apply(e);
+        }
+        p
+    };
+    assert!(fold(lane_signed()).is_racing());
+    assert!(!fold(signed()).is_racing(), "not a lane");
+    let accepted = with(
+        lane_signed(),
+        vec![
+            ProjectEvent::AcceptanceRequested {
+                requested_on: day("2029-01-15"),
+            },
+            ProjectEvent::AcceptancePassed {
+                panel: "p".into(),
+                report_ref: "r".into(),
+                demand_owner_confirmation: None,
+            },
+        ],
+    );
+    // An accepted lane is still in its race: a checkpoint may name it, and it may win.
+    assert!(fold(accepted.clone()).is_racing());
+    on("2029-02-01")
+        .given(accepted.clone())
+        .when(ProjectCommand::SurviveCheckpoint { checkpoint: 1 })
+        .then_expect_events(vec![ProjectEvent::CheckpointSurvived { checkpoint: 1 }]);
+    on("2029-02-01")
+        .given(accepted.clone())
+        .when(ProjectCommand::ConcludeRace)
+        .then_expect_events(vec![ProjectEvent::RaceWon]);
+    for end in [
+        ProjectEvent::ProjectEliminated { checkpoint: 1 },
+        ProjectEvent::RaceWon,
+        ProjectEvent::ProjectTerminated {
+            reason: TerminationReason::Misconduct,
+            detail: "x".into(),
+        },
+        ProjectEvent::ProjectFailed {
+            report_ref: "r".into(),
+        },
+    ] {
+        assert!(
+            !fold(with(lane_signed(), vec![end.clone()])).is_racing(),
+            "{end:?}"
+        );
+    }
+    let closed = with(
+        accepted,
+        vec![ProjectEvent::ProjectClosed {
+            cancelled_tranches: vec![],
+            undisbursed_cancelled: Money::ZERO,
+        }],
+    );
+    assert!(!fold(closed).is_racing());
+}
+
 mod race {
     use super::*;
 
@@ -754,6 +846,142 @@ mod race {
                     survivor: "p1".into(),
                 },
             ]);
+    }
+}
+
+mod withdrawal {
+    use super::*;
+
+    type RaceFramework = TestFramework<Race>;
+
+    fn race() -> RaceFramework {
+        RaceFramework::with(services_at("2027-10-01"))
+    }
+
+    fn formed() -> RaceEvent {
+        RaceEvent::RaceFormed {
+            challenge_id: "c-1".into(),
+            lanes: vec!["p1".into(), "p2".into(), "p3".into()],
+        }
+    }
+
+    fn withdraw(lane: &str, reason: LaneExit) -> RaceCommand {
+        RaceCommand::WithdrawLane {
+            lane: lane.into(),
+            reason,
+        }
+    }
+
+    fn withdrawn(lane: &str, reason: LaneExit) -> RaceEvent {
+        RaceEvent::LaneWithdrawn {
+            lane: lane.into(),
+            reason,
+        }
+    }
+
+    #[test]
+    fn a_lane_ended_outside_a_checkpoint_leaves_and_is_not_named_again() {
+        race()
+            .given(vec![formed()])
+            .when(withdraw("p2", LaneExit::Terminated))
+            .then_expect_events(vec![withdrawn("p2", LaneExit::Terminated)]);
+        let given = vec![formed(), withdrawn("p2", LaneExit::Terminated)];
+        race()
+            .given(given.clone())
+            .when(RaceCommand::HoldCheckpoint {
+                checkpoint: 1,
+                results: vec![
+                    ("p1".into(), LaneResult::Continue),
+                    ("p3".into(), LaneResult::Continue),
+                ],
+            })
+            .then_expect_events(vec![RaceEvent::CheckpointHeld {
+                checkpoint: 1,
+                continued: vec!["p1".into(), "p3".into()],
+                eliminated: vec![],
+            }]);
+        race()
+            .given(given)
+            .when(RaceCommand::HoldCheckpoint {
+                checkpoint: 1,
+                results: vec![
+                    ("p1".into(), LaneResult::Continue),
+                    ("p2".into(), LaneResult::Continue),
+                    ("p3".into(), LaneResult::Continue),
+                ],
+            })
+            .then_expect_error(RaceError::UnknownLane("p2".into()));
+    }
+
+    #[test]
+    fn when_one_lane_is_left_the_race_concludes_with_it() {
+        race()
+            .given(vec![
+                formed(),
+                RaceEvent::CheckpointHeld {
+                    checkpoint: 1,
+                    continued: vec!["p1".into(), "p3".into()],
+                    eliminated: vec!["p2".into()],
+                },
+            ])
+            .when(withdraw("p3", LaneExit::Failed))
+            .then_expect_events(vec![
+                withdrawn("p3", LaneExit::Failed),
+                RaceEvent::RaceConcluded {
+                    survivor: "p1".into(),
+                },
+            ]);
+    }
+
+    #[test]
+    fn a_lane_already_out_or_a_race_already_over_needs_nothing() {
+        let concluded = vec![
+            formed(),
+            withdrawn("p2", LaneExit::Terminated),
+            withdrawn("p3", LaneExit::Closed),
+            RaceEvent::RaceConcluded {
+                survivor: "p1".into(),
+            },
+        ];
+        for (given, lane) in [
+            (vec![formed(), withdrawn("p2", LaneExit::Terminated)], "p2"),
+            (
+                vec![
+                    formed(),
+                    RaceEvent::CheckpointHeld {
+                        checkpoint: 1,
+                        continued: vec!["p1".into(), "p3".into()],
+                        eliminated: vec!["p2".into()],
+                    },
+                ],
+                "p2",
+            ),
+            (concluded.clone(), "p1"),
+            (concluded, "p3"),
+        ] {
+            race()
+                .given(given)
+                .when(withdraw(lane, LaneExit::Closed))
+                .then_expect_events(vec![]);
+        }
+        race()
+            .given(vec![formed()])
+            .when(withdraw("p9", LaneExit::Terminated))
+            .then_expect_error(RaceError::UnknownLane("p9".into()));
+        race()
+            .given_no_previous_events()
+            .when(withdraw("p1", LaneExit::Terminated))
+            .then_expect_error(RaceError::NotRunning);
+    }
+
+    #[test]
+    fn a_withdrawn_lane_is_not_racing() {
+        let mut r = Race::default();
+        for e in [formed(), withdrawn("p2", LaneExit::Terminated)] {
+            r.apply(e);
+        }
+        assert!(r.is_racing("p1") && r.is_racing("p3"));
+        assert!(!r.is_racing("p2"));
     }
 }
 

@@ -54,6 +54,7 @@ pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
+pub use subscription::LANE_LEAVES_RACE;
 pub use subscription::{
     all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY,
     OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY, OPEN_CLAWBACK_FOR_PROJECT_RECOVERY,

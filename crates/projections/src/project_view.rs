@@ -292,12 +292,15 @@ impl View<Project> for ProjectView {
             }
             ProjectEvent::ProjectFailed { report_ref } => {
                 self.status = "failed".into();
+                // An ended lane leaves its race (the race records it as withdrawn).
+                self.race_lane = false;
                 self.acceptance.push(
                     json!({"result": "failed_after_rectification", "report_ref": report_ref}),
                 );
             }
             ProjectEvent::ProjectTerminated { reason, detail } => {
                 self.status = "terminated".into();
+                self.race_lane = false;
                 let reason: &TerminationReason = reason;
                 self.termination = Some(json!({"reason": reason, "detail": detail}));
             }
@@ -313,6 +316,7 @@ impl View<Project> for ProjectView {
                 undisbursed_cancelled,
             } => {
                 self.status = "closed".into();
+                self.race_lane = false;
                 for t in self
                     .tranches
                     .iter_mut()
@@ -474,6 +478,14 @@ impl View<Race> for RaceView {
                 }
                 self.checkpoints
                     .push(json!({"checkpoint": checkpoint, "continued": continued, "eliminated": eliminated}));
+            }
+            RaceEvent::LaneWithdrawn { lane, reason } => {
+                for l in self.lanes.iter_mut() {
+                    if l["project_id"].as_str() == Some(lane.as_str()) {
+                        l["status"] = json!("withdrawn");
+                        l["withdrawn"] = json!(reason);
+                    }
+                }
             }
             RaceEvent::RaceConcluded { survivor } => {
                 self.status = "concluded".into();

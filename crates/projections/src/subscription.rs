@@ -52,6 +52,12 @@ pub fn all_subscriptions() -> Vec<Subscription> {
             aggregate_type: "race",
             event_types: &["CheckpointHeld", "RaceConcluded"],
         },
+        // A lane whose project ends outside a checkpoint leaves its race (`Race.WithdrawLane`).
+        Subscription {
+            reactor: LANE_LEAVES_RACE,
+            aggregate_type: "project",
+            event_types: &["ProjectTerminated", "ProjectFailed", "ProjectClosed"],
+        },
         crate::evaluation_view::EVALUATION_RESULTS,
         AWARD_OUTCOME,
     ]
@@ -72,6 +78,9 @@ pub const OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY: &str = "open_clawback_for_conso
 
 /// Carries a race's checkpoint results and conclusion to its lanes' projects.
 pub const RACE_TO_LANES: &str = "race_to_lanes";
+
+/// Reactor: `project` `ProjectTerminated`/`ProjectFailed`/`ProjectClosed` → `Race.WithdrawLane`.
+pub const LANE_LEAVES_RACE: &str = "lane_leaves_race";
 
 /// `ChallengeAwarded` / `ChallengeUnfilled` → one project per winner (`Project.CreateFromAward`),
 /// winners' bids `MarkAwarded`, every other bid still in play `MarkNotSelected`.

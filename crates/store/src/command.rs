@@ -221,6 +221,7 @@ impl<A: Aggregate> Cqrs<A> {
                     }
                 }
                 Db::Sqlite(pool) => {
+                    let _writer = self.store.sqlite_writer.lock().await;
                     let mut tx = pool
                         .begin_with("BEGIN IMMEDIATE")
                         .await

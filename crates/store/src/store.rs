@@ -66,6 +66,9 @@ pub struct Store {
     pub(crate) subscriptions: Arc<[Subscription]>,
     snapshots: SnapshotPolicy,
     rebuild_batch: i64,
+    /// SQLite has one writer at a time: commands of this process queue here for it instead of
+    /// sleeping in SQLite's busy handler between retries.
+    pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How often a stream's state is snapshotted: every `default` events, or per aggregate type.
@@ -143,6 +146,7 @@ impl Store {
                 by_type: Arc::new(std::collections::HashMap::new()),
             },
             rebuild_batch: REBUILD_BATCH,
+            sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

@@ -754,6 +754,7 @@ async fn recuse(
 ) -> Result<Response, ApiError> {
     let command = BidCommand::Recuse {
         reviewer: caller.0.sub.clone(),
+        reviewer_org: caller.0.org.clone(),
         reason: dto.reason,
     };
     reviewer_command(

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use cqrs_es::Aggregate;
 use evaluation::{
     EvaluationCommand, EvaluationRound, Evaluator, EvaluatorKind, Grade, PlanRound, PreviousRound,
-    SubjectFacts,
+    ScoreEntry, SubjectFacts,
 };
 use kernel::{Actor, Role};
 use projections::{EvaluationRoundView, EvaluatorQueueItem, ListQuery, Page};
@@ -470,7 +470,7 @@ async fn record_score(
     Body(dto): Body<ScoreDto>,
 ) -> Result<Response, ApiError> {
     // An evaluator scores as themselves; an officer enters a named evaluator's score.
-    let (actor, evaluator_id) = if caller.0.has(Role::Officer) {
+    let (actor, evaluator_id, entered_by) = if caller.0.has(Role::Officer) {
         let evaluator_id = dto.evaluator_id.ok_or_else(|| {
             ApiError::field(
                 "evaluator_id",
@@ -478,7 +478,7 @@ async fn record_score(
                 "an officer names the evaluator".into(),
             )
         })?;
-        (&caller.0, evaluator_id)
+        (&caller.0, evaluator_id, ScoreEntry::Officer)
     } else {
         let actor = caller.require(Role::Reviewer)?;
         if dto.evaluator_id.as_ref().is_some_and(|e| e != &actor.sub) {
@@ -486,12 +486,17 @@ async fn record_score(
                 "an evaluator records only their own score".into(),
             ));
         }
-        (actor, actor.sub.clone())
+        // The seat is (sub, organisation): the aggregate compares the token's organisation.
+        let entered_by = ScoreEntry::Evaluator {
+            org: actor.org.clone(),
+        };
+        (actor, actor.sub.clone(), entered_by)
     };
     let cmd = EvaluationCommand::RecordScore {
         consortium_id: dto.consortium_id,
         evaluator_id,
         score: dto.score,
+        entered_by,
     };
     command(
         &state,
