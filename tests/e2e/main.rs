@@ -17,3 +17,4 @@ mod integrity;
 mod openapi;
 mod projects;
 mod recovery;
+mod support;

@@ -9,6 +9,7 @@ use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
 use project::{Project, ProjectServices, Race};
 use store::{Cqrs, Db, Store};
+use support::{SupportApplication, SupportCatalogue, SupportServices};
 
 use crate::{resolve_secret, Config, ConfigError};
 
@@ -29,6 +30,8 @@ struct Inner {
     races: Cqrs<Race>,
     consortia: Cqrs<Consortium>,
     evaluation_rounds: Cqrs<EvaluationRound>,
+    support_applications: Cqrs<SupportApplication>,
+    support_catalogue: Arc<SupportCatalogue>,
     programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -82,6 +85,11 @@ impl AppState {
         let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
         let evaluation_rounds =
             store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
+        let support_catalogue = Arc::new(SupportCatalogue::kunshan());
+        let support_applications = store.cqrs::<SupportApplication>(SupportServices::new(
+            clock.clone(),
+            support_catalogue.clone(),
+        ));
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -93,6 +101,8 @@ impl AppState {
                 races,
                 consortia,
                 evaluation_rounds,
+                support_applications,
+                support_catalogue,
                 programmes,
                 clock,
                 ids,
@@ -172,6 +182,16 @@ impl AppState {
     /// The evaluation-round command side.
     pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
         &self.inner.evaluation_rounds
+    }
+
+    /// The support-application command side.
+    pub fn support_applications(&self) -> &Cqrs<SupportApplication> {
+        &self.inner.support_applications
+    }
+
+    /// The support-instrument catalogue.
+    pub fn support_catalogue(&self) -> &SupportCatalogue {
+        &self.inner.support_catalogue
     }
 
     /// The programme catalogue.

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::share;
 use crate::{
-    ApplySupport, DecideSupport, Evidence, Outcome, RateRule, SupportCommand, SupportError,
-    SupportEvent, SupportInstrument, SupportServices,
+    ApplySupport, CaseByCase, DecideSupport, Evidence, Outcome, RateRule, SupportCommand,
+    SupportError, SupportEvent, SupportInstrument, SupportServices,
 };
 
 /// Where a support application stands.
@@ -21,6 +21,8 @@ pub enum SupportStatus {
     Applied,
     /// The base is verified; the decision is due.
     BaseVerified,
+    /// A 一事一议 grant above the cap awaits a second officer's approval.
+    AwaitingApproval,
     /// Granted; nothing paid yet.
     Granted,
     /// Refused (final).
@@ -40,6 +42,7 @@ impl SupportStatus {
             SupportStatus::New => "new",
             SupportStatus::Applied => "applied",
             SupportStatus::BaseVerified => "base_verified",
+            SupportStatus::AwaitingApproval => "awaiting_approval",
             SupportStatus::Granted => "granted",
             SupportStatus::Refused => "refused",
             SupportStatus::PartiallyDisbursed => "partially_disbursed",
@@ -49,9 +52,10 @@ impl SupportStatus {
     }
 
     /// Every wire name of a stored application, for list filters.
-    pub const ALL: [SupportStatus; 7] = [
+    pub const ALL: [SupportStatus; 8] = [
         SupportStatus::Applied,
         SupportStatus::BaseVerified,
+        SupportStatus::AwaitingApproval,
         SupportStatus::Granted,
         SupportStatus::Refused,
         SupportStatus::PartiallyDisbursed,
@@ -81,12 +85,27 @@ pub struct SupportApplication {
     pub evidence: Vec<Evidence>,
     /// Who applied.
     pub applied_by: String,
+    /// The 一事一议 proposal awaiting approval.
+    pub proposal: Option<Proposal>,
     /// Amount granted.
     pub granted: Money,
     /// Paid so far.
     pub disbursed: Money,
     /// Referred for recovery so far.
     pub referred: Money,
+}
+
+/// A 一事一议 grant proposed above the cap, awaiting a second officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// Rate applied (basis points).
+    pub rate_bp: u32,
+    /// The amount proposed.
+    pub computed: Money,
+    /// The decision document.
+    pub decision_ref: String,
+    /// The proposing officer.
+    pub proposed_by: String,
 }
 
 fn required(value: &str, field: &'static str) -> Result<(), SupportError> {
@@ -209,7 +228,10 @@ impl SupportApplication {
         services: &SupportServices,
         today: NaiveDate,
     ) -> Result<SupportEvent, SupportError> {
-        if self.status != SupportStatus::BaseVerified {
+        let refusing = matches!(cmd.outcome, Outcome::Refuse { .. });
+        // A 一事一议 proposal may still be refused instead of approved.
+        let awaiting = refusing && self.status == SupportStatus::AwaitingApproval;
+        if self.status != SupportStatus::BaseVerified && !awaiting {
             return Err(self.refuse("decide"));
         }
         required(&cmd.decided_by, "decided_by")?;
@@ -259,31 +281,36 @@ impl SupportApplication {
             Some(cap) => Some(cap.checked_sub(cmd.already_granted)?.max(Money::ZERO)),
             None => None,
         };
-        let granted = match (&case_by_case, remaining) {
-            (Some(cbc), Some(remaining)) if computed > remaining => {
-                // 002_69ce353481df4c50.txt「按照“一事一议”方式给予支持」: above the cap only on a
-                // recorded decision, approved by a second officer.
-                required(&cbc.decision_ref, "case_by_case.decision_ref")?;
-                required(&cbc.approved_by, "case_by_case.approved_by")?;
-                if cbc.approved_by == cmd.decided_by {
-                    return Err(SupportError::CaseByCaseNeedsSecondOfficer);
-                }
-                computed
-            }
-            (Some(_), _) => {
+        if let Some(decision_ref) = case_by_case {
+            // 002_69ce353481df4c50.txt「按照“一事一议”方式给予支持」: above the cap only on a
+            // recorded decision, approved by a second officer.
+            required(&decision_ref, "case_by_case.decision_ref")?;
+            let above_cap = remaining.is_some_and(|r| computed > r);
+            if !above_cap {
                 return Err(SupportError::CaseByCaseWithinCap {
                     computed_fen: computed.fen(),
                     remaining_fen: remaining.map_or(-1, Money::fen),
-                })
+                });
             }
-            (None, Some(remaining)) if !remaining.is_positive() => {
+            return Ok(SupportEvent::CaseByCaseProposed {
+                rate_bp,
+                computed,
+                cap: instrument.cap,
+                already_granted: cmd.already_granted,
+                decision_ref,
+                proposed_by: cmd.decided_by,
+                proposed_on: today,
+            });
+        }
+        let granted = match remaining {
+            Some(remaining) if !remaining.is_positive() => {
                 return Err(SupportError::CapExhausted {
                     cap_fen: instrument.cap.map_or(0, Money::fen),
                     granted_fen: cmd.already_granted.fen(),
                 })
             }
-            (None, Some(remaining)) => computed.min(remaining),
-            (None, None) => computed,
+            Some(remaining) => computed.min(remaining),
+            None => computed,
         };
         Ok(SupportEvent::SupportGranted {
             instrument: self.instrument.clone(),
@@ -296,8 +323,51 @@ impl SupportApplication {
             already_granted: cmd.already_granted,
             granted,
             capped: granted < computed,
-            case_by_case,
+            case_by_case: None,
             decided_by: cmd.decided_by,
+            decided_on: today,
+        })
+    }
+
+    fn approve_case_by_case(
+        &self,
+        approved_by: String,
+        already_granted: Money,
+        bars: &[ActiveBar],
+        services: &SupportServices,
+        today: NaiveDate,
+    ) -> Result<SupportEvent, SupportError> {
+        let Some(proposal) = self
+            .proposal
+            .as_ref()
+            .filter(|_| self.status == SupportStatus::AwaitingApproval)
+        else {
+            return Err(self.refuse("approve a case-by-case grant on"));
+        };
+        required(&approved_by, "approved_by")?;
+        // 002_69ce353481df4c50.txt「按照“一事一议”方式给予支持」: four eyes on a grant above the cap.
+        if approved_by == proposal.proposed_by {
+            return Err(SupportError::CaseByCaseNeedsSecondOfficer);
+        }
+        let beneficiary = self.beneficiary.clone().ok_or(SupportError::NotApplied)?;
+        not_barred(bars, &beneficiary)?;
+        let instrument = self.instrument(services, &self.instrument)?;
+        Ok(SupportEvent::SupportGranted {
+            instrument: self.instrument.clone(),
+            beneficiary,
+            year: self.year,
+            period: self.period.clone(),
+            rate_bp: proposal.rate_bp,
+            computed: proposal.computed,
+            cap: instrument.cap,
+            already_granted,
+            granted: proposal.computed,
+            capped: false,
+            case_by_case: Some(CaseByCase {
+                decision_ref: proposal.decision_ref.clone(),
+                approved_by,
+            }),
+            decided_by: proposal.proposed_by.clone(),
             decided_on: today,
         })
     }
@@ -409,6 +479,11 @@ impl Aggregate for SupportApplication {
                 verified_by,
             } => self.verify(verified_base, reason, verified_by, today)?,
             SupportCommand::Decide(cmd) => self.decide(cmd, services, today)?,
+            SupportCommand::ApproveCaseByCase {
+                approved_by,
+                already_granted,
+                bars,
+            } => self.approve_case_by_case(approved_by, already_granted, &bars, services, today)?,
             SupportCommand::Disburse {
                 amount,
                 tranche_ref,
@@ -450,11 +525,30 @@ impl Aggregate for SupportApplication {
                 self.status = SupportStatus::BaseVerified;
                 self.verified_base = Some(verified);
             }
+            SupportEvent::CaseByCaseProposed {
+                rate_bp,
+                computed,
+                decision_ref,
+                proposed_by,
+                ..
+            } => {
+                self.status = SupportStatus::AwaitingApproval;
+                self.proposal = Some(Proposal {
+                    rate_bp,
+                    computed,
+                    decision_ref,
+                    proposed_by,
+                });
+            }
             SupportEvent::SupportGranted { granted, .. } => {
                 self.status = SupportStatus::Granted;
                 self.granted = granted;
+                self.proposal = None;
             }
-            SupportEvent::SupportRefused { .. } => self.status = SupportStatus::Refused,
+            SupportEvent::SupportRefused { .. } => {
+                self.status = SupportStatus::Refused;
+                self.proposal = None;
+            }
             SupportEvent::TrancheDisbursed {
                 disbursed_total,
                 undisbursed,

@@ -28,6 +28,15 @@ pub enum SupportCommand {
     },
     /// An officer decides the application.
     Decide(DecideSupport),
+    /// A second officer approves a 一事一议 grant above the cap proposed by the deciding one.
+    ApproveCaseByCase {
+        /// The approving officer; never the proposing one.
+        approved_by: String,
+        /// Granted so far to the beneficiary under the instrument in the period (ledger figure).
+        already_granted: Money,
+        /// Active integrity bars on the beneficiary.
+        bars: Vec<ActiveBar>,
+    },
     /// A tranche of the grant is paid (拨付).
     Disburse {
         /// Amount paid.
@@ -76,8 +85,9 @@ pub enum Outcome {
     Grant {
         /// The rate decided (basis points); the instrument's rate when absent.
         rate_bp: Option<u32>,
-        /// 一事一议: a grant above the remaining cap, with its decision and a second officer.
-        case_by_case: Option<CaseByCase>,
+        /// 一事一议: the decision document of a grant above the remaining cap; the grant then
+        /// awaits a second officer's approval.
+        case_by_case: Option<String>,
     },
     /// Refuse, with the reason.
     Refuse {
@@ -86,7 +96,7 @@ pub enum Outcome {
     },
 }
 
-/// 一事一议: a grant above the cap, on a decision document approved by a second officer.
+/// 一事一议: a grant above the cap, on a decision document, approved by a second officer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseByCase {
     /// The decision document (e.g. 会议纪要 number).

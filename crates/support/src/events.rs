@@ -41,6 +41,23 @@ pub enum SupportEvent {
         /// Date verified.
         verified_on: NaiveDate,
     },
+    /// A grant above the cap was proposed case by case (一事一议); it awaits a second officer.
+    CaseByCaseProposed {
+        /// Rate applied (basis points).
+        rate_bp: u32,
+        /// `rate × verified base`: the amount proposed.
+        computed: Money,
+        /// The cap per period.
+        cap: Option<Money>,
+        /// Granted in the period when proposed.
+        already_granted: Money,
+        /// The decision document.
+        decision_ref: String,
+        /// The proposing officer.
+        proposed_by: String,
+        /// Date proposed.
+        proposed_on: NaiveDate,
+    },
     /// Support was granted.
     SupportGranted {
         /// Instrument id.
@@ -116,6 +133,7 @@ impl DomainEvent for SupportEvent {
         match self {
             SupportEvent::SupportApplied { .. } => "SupportApplied",
             SupportEvent::BaseVerified { .. } => "BaseVerified",
+            SupportEvent::CaseByCaseProposed { .. } => "CaseByCaseProposed",
             SupportEvent::SupportGranted { .. } => "SupportGranted",
             SupportEvent::SupportRefused { .. } => "SupportRefused",
             SupportEvent::TrancheDisbursed { .. } => "TrancheDisbursed",

@@ -20,7 +20,7 @@ mod services;
 #[cfg(test)]
 mod tests;
 
-pub use aggregate::{SupportApplication, SupportStatus};
+pub use aggregate::{Proposal, SupportApplication, SupportStatus};
 pub use catalogue::{
     share, BaseKind, CapPeriod, RateRule, SupportCatalogue, SupportInstrument, BASIS_POINTS,
 };

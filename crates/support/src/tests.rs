@@ -452,14 +452,11 @@ fn a_decision_before_verification_is_refused() {
 
 // ---- decide: 一事一议 ----
 
-fn case_by_case(approved_by: &str, already: Money) -> SupportCommand {
+fn propose(already: Money) -> SupportCommand {
     SupportCommand::Decide(DecideSupport {
         outcome: Outcome::Grant {
             rate_bp: None,
-            case_by_case: Some(CaseByCase {
-                decision_ref: "昆科议〔2027〕7号".into(),
-                approved_by: approved_by.into(),
-            }),
+            case_by_case: Some("昆科议〔2027〕7号".into()),
         },
         decided_by: OFFICER.into(),
         already_granted: already,
@@ -467,14 +464,46 @@ fn case_by_case(approved_by: &str, already: Money) -> SupportCommand {
     })
 }
 
+fn proposed() -> SupportEvent {
+    SupportEvent::CaseByCaseProposed {
+        rate_bp: 300,
+        computed: wan(3),
+        cap: Some(wan(50)),
+        already_granted: wan(48),
+        decision_ref: "昆科议〔2027〕7号".into(),
+        proposed_by: OFFICER.into(),
+        proposed_on: day("2027-06-01"),
+    }
+}
+
+fn approve(by: &str) -> SupportCommand {
+    SupportCommand::ApproveCaseByCase {
+        approved_by: by.into(),
+        already_granted: wan(48),
+        bars: vec![],
+    }
+}
+
 #[test]
-fn a_case_by_case_grant_by_the_deciding_officer_alone_is_refused() {
+fn a_case_by_case_grant_above_the_cap_is_proposed_for_approval() {
     on("2027-06-01")
         .given(vec![
             applied(BROKER_SUBSIDY, 2027, wan(100)),
             verified(wan(100)),
         ])
-        .when(case_by_case(OFFICER, wan(48)))
+        .when(propose(wan(48)))
+        .then_expect_events(vec![proposed()]);
+}
+
+#[test]
+fn a_case_by_case_grant_approved_by_the_proposing_officer_is_refused() {
+    on("2027-06-02")
+        .given(vec![
+            applied(BROKER_SUBSIDY, 2027, wan(100)),
+            verified(wan(100)),
+            proposed(),
+        ])
+        .when(approve(OFFICER))
         .then_expect_error(SupportError::CaseByCaseNeedsSecondOfficer);
 }
 
@@ -488,7 +517,7 @@ fn a_case_by_case_grant_approved_by_a_second_officer_goes_above_the_cap() {
         Some(wan(50)),
         wan(48),
         wan(3),
-        "2027-06-01",
+        "2027-06-02",
     );
     if let SupportEvent::SupportGranted { case_by_case, .. } = &mut expected {
         *case_by_case = Some(CaseByCase {
@@ -496,13 +525,47 @@ fn a_case_by_case_grant_approved_by_a_second_officer_goes_above_the_cap() {
             approved_by: SECOND.into(),
         });
     }
-    on("2027-06-01")
+    on("2027-06-02")
+        .given(vec![
+            applied(BROKER_SUBSIDY, 2027, wan(100)),
+            verified(wan(100)),
+            proposed(),
+        ])
+        .when(approve(SECOND))
+        .then_expect_events(vec![expected]);
+}
+
+#[test]
+fn a_proposal_may_be_refused_instead_and_approval_needs_one() {
+    on("2027-06-02")
+        .given(vec![
+            applied(BROKER_SUBSIDY, 2027, wan(100)),
+            verified(wan(100)),
+            proposed(),
+        ])
+        .when(SupportCommand::Decide(DecideSupport {
+            outcome: Outcome::Refuse {
+                reason: "不符合一事一议条件".into(),
+            },
+            decided_by: SECOND.into(),
+            already_granted: wan(48),
+            bars: vec![],
+        }))
+        .then_expect_events(vec![SupportEvent::SupportRefused {
+            reason: "不符合一事一议条件".into(),
+            decided_by: SECOND.into(),
+            decided_on: day("2027-06-02"),
+        }]);
+    on("2027-06-02")
         .given(vec![
             applied(BROKER_SUBSIDY, 2027, wan(100)),
             verified(wan(100)),
         ])
-        .when(case_by_case(SECOND, wan(48)))
-        .then_expect_events(vec![expected]);
+        .when(approve(SECOND))
+        .then_expect_error(SupportError::InvalidTransition {
+            status: "base_verified",
+            action: "approve a case-by-case grant on",
+        });
 }
 
 #[test]
@@ -512,7 +575,7 @@ fn a_case_by_case_grant_that_fits_the_cap_is_refused() {
             applied(BROKER_SUBSIDY, 2027, wan(100)),
             verified(wan(100)),
         ])
-        .when(case_by_case(SECOND, wan(10)))
+        .when(propose(wan(10)))
         .then_expect_error(SupportError::CaseByCaseWithinCap {
             computed_fen: wan(3).fen(),
             remaining_fen: wan(40).fen(),

@@ -11,6 +11,7 @@ mod evaluation_rounds;
 mod health;
 mod integrity_records;
 mod projects;
+mod support;
 
 pub(crate) use clawbacks::owed_in_other_cases;
 
@@ -61,6 +62,7 @@ fn all() -> Routes {
     let routes = evaluation_rounds::routes(routes);
     let routes = audit::routes(routes);
     let routes = bids::routes(routes);
+    let routes = support::routes(routes);
     awards::routes(routes)
 }
 
