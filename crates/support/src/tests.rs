@@ -111,6 +111,8 @@ fn grant(rate_bp: Option<u32>, already: Money) -> SupportCommand {
     })
 }
 
+// Each field of the event is one argument, so a test reads like the event it expects.
+#[allow(clippy::too_many_arguments)]
 fn granted_event(
     instrument: &str,
     year: i32,
