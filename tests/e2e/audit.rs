@@ -8,7 +8,9 @@ use project::{AwardProject, ProjectCommand};
 use serde_json::{json, Value};
 use store::Db;
 
-use crate::helpers::{challenge_draft, orgs, published_challenge, spawn_app, Backend, TestApp};
+use crate::helpers::{
+    challenge_draft, fund_project, orgs, published_challenge, spawn_app, Backend, TestApp,
+};
 
 /// Drafts a call at `2027-01-10T01:00:00Z` and amends its title three times, an hour apart, so
 /// the stream has four events; returns its id.
@@ -511,7 +513,7 @@ async fn awarded_project(app: &TestApp, challenge_id: &str, id: &str) {
         challenge_id: challenge_id.into(),
         bid_id: format!("bid-{id}"),
         lead: OrgCode::parse(orgs::ENT_A).unwrap(),
-        members: vec![],
+        members: vec![OrgCode::parse(orgs::ENT_B).unwrap()],
         demand_owner: OrgCode::parse(orgs::LEAD).unwrap(),
         award: Money::from_wan_yuan(200),
         completion_deadline: "2029-12-31".parse().unwrap(),
@@ -541,6 +543,9 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
     app.set_now("2027-03-01T01:00:00Z");
     awarded_project(&app, &call, "p-dossier").await;
     awarded_project(&app, &call, "p-other").await;
+    // Clawback claims are bounded by what the ledger says was disbursed.
+    fund_project(&app, "p-dossier", 200_000_000).await;
+    fund_project(&app, "p-other", 200_000_000).await;
 
     app.set_now("2027-06-01T01:00:00Z");
     let clawback = |subject: Value| {
@@ -548,8 +553,7 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
             "subject": subject,
             "debtor": orgs::ENT_A,
             "basis": {"kind": "officer_decision", "reference": "昆科追〔2027〕1号"},
-            "amount_fen": 100_000,
-            "disbursed_fen": 1_000_000
+            "amount_fen": 100_000
         })
     };
     let case = app
@@ -567,15 +571,22 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
     app.post(&format!("/v1/clawbacks/{case}/notice"), &officer, json!({}))
         .await
         .expect(200);
-    // Cases on another project or on a consortium stay out.
-    for subject in [
-        json!({"kind": "project", "id": "p-other"}),
-        json!({"kind": "consortium", "id": "p-dossier"}),
-    ] {
-        app.post("/v1/clawbacks", &officer, clawback(subject))
-            .await
-            .expect(201);
-    }
+    // Cases on another project stay out; a claim on a consortium the ledger does not know is
+    // refused.
+    app.post(
+        "/v1/clawbacks",
+        &officer,
+        clawback(json!({"kind": "project", "id": "p-other"})),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/v1/clawbacks",
+        &officer,
+        clawback(json!({"kind": "consortium", "id": "p-dossier"})),
+    )
+    .await
+    .problem(422, "subject_not_found");
 
     // ENT_B's record names the project in its second case; recording that case with a
     // recovery makes the referral's process manager open a second clawback case on it.
@@ -616,7 +627,7 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
     app.post(
         &format!("{integrity}/cases/{integrity_case}/record"),
         &officer,
-        json!({"recover": [{"project": "p-dossier", "amount_fen": 300_000, "disbursed_fen": 800_000}]}),
+        json!({"recover": [{"project": "p-dossier", "amount_fen": 300_000}]}),
     )
     .await
     .expect(200);
@@ -662,7 +673,7 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
         })
         .collect();
     let mut expected = vec![
-        ("project", "p-dossier", "root", None, 1),
+        ("project", "p-dossier", "root", None, 3),
         ("challenge", call.as_str(), "call", Some("p-dossier"), 2),
         // No bid stream exists in this scenario: the link stands, with no events.
         ("bid", "bid-p-dossier", "winning_bid", Some("p-dossier"), 0),
@@ -703,7 +714,8 @@ async fn the_dossier_gathers_a_projects_call_clawback_cases_and_integrity_record
 
     // One timeline, ordered by recorded_at, in which every stream with events is named.
     let timeline = dossier["timeline"].as_array().unwrap();
-    assert_eq!(timeline.len(), 11);
+    // Award, contract and payment of the project; the call; two cases; the record.
+    assert_eq!(timeline.len(), 13);
     let at: Vec<&str> = timeline
         .iter()
         .map(|e| e["recorded_at"].as_str().unwrap())

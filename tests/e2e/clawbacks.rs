@@ -1,14 +1,13 @@
 use serde_json::{json, Value};
 
-use crate::helpers::{orgs, spawn_app, Backend, TestApp};
+use crate::helpers::{orgs, seed_funded_project, spawn_app, Backend, TestApp};
 
 fn open_body(amount: i64) -> Value {
     json!({
         "subject": {"kind": "project", "id": "p-1"},
         "debtor": orgs::ENT_A,
         "basis": {"kind": "officer_decision", "reference": "昆科追〔2027〕1号"},
-        "amount_fen": amount,
-        "disbursed_fen": 1_000_000
+        "amount_fen": amount
     })
 }
 
@@ -32,6 +31,7 @@ async fn a_case_is_noticed_repaid_in_parts_waived_by_a_second_officer_settled_an
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
+    seed_funded_project(&app, "p-1", orgs::ENT_A, &[], 1_000_000).await;
     let officer = app.officer();
     let second = app.token("officer-2", "officer", None);
 
@@ -159,6 +159,7 @@ both_backends!(a_case_is_noticed_repaid_in_parts_waived_by_a_second_officer_sett
 
 async fn the_debtor_objects_in_time_and_the_officer_reduces_the_claim(backend: Backend) {
     let app = spawn_app(backend).await;
+    seed_funded_project(&app, "p-1", orgs::ENT_A, &[], 1_000_000).await;
     let officer = app.officer();
     let debtor = app.applicant(orgs::ENT_A);
     let id = opened_case(&app, 500_000).await;
@@ -227,6 +228,7 @@ async fn an_unpaid_case_goes_overdue_by_the_clock_and_escalates_into_an_integrit
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
+    seed_funded_project(&app, "p-1", orgs::ENT_A, &[], 1_000_000).await;
     let officer = app.officer();
     let id = opened_case(&app, 500_000).await;
     app.post(&format!("/v1/clawbacks/{id}/notice"), &officer, json!({}))

@@ -113,10 +113,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let db = FreshDb::create(backend)
         .await
         .expect("a fresh test database (is PostgreSQL up?)");
+    // A short snapshot interval, so every scenario also loads its aggregates from snapshots.
     let store = Store::new(
         db.connect().await.expect("migrated"),
         projections::all_projectors(),
-    );
+    )
+    .with_snapshot_interval(3);
     let clock = FixedClock::new(instant(START));
     let state = AppState::new(
         store,
@@ -152,6 +154,16 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The database the server runs on (`sqlite://…` or `postgres://…`).
+    pub fn db_url(&self) -> String {
+        self._db.url.clone()
+    }
+
+    /// The secret the server signs tokens with.
+    pub fn secret(&self) -> &'static str {
+        SECRET
+    }
+
     /// Moves the server's clock.
     pub fn set_now(&self, rfc3339: &str) {
         self.clock.set(instant(rfc3339));
@@ -322,4 +334,62 @@ pub async fn seed_project(
         )
         .await
         .expect("project created");
+}
+
+/// A project (seeded as the award's process manager would) whose contract has one on-contract
+/// tranche of `fen`, already paid: what the ledger then says was disbursed to it.
+pub async fn seed_funded_project(app: &TestApp, id: &str, lead: &str, members: &[&str], fen: i64) {
+    let org = |c: &str| kernel::OrgCode::parse(c).expect("org code");
+    let award = project::ProjectCommand::CreateFromAward(project::AwardProject {
+        challenge_id: format!("call-{id}"),
+        bid_id: format!("bid-{id}"),
+        lead: org(lead),
+        members: members.iter().map(|m| org(m)).collect(),
+        demand_owner: org(orgs::LEAD),
+        award: kernel::Money::from_fen(fen),
+        completion_deadline: "2029-12-31".parse().expect("date"),
+        race_lane: false,
+    });
+    app.state
+        .projects()
+        .execute_with_metadata(id, award, seed_metadata(app))
+        .await
+        .expect("project seeded");
+    fund_project(app, id, fen).await;
+}
+
+/// Signs project `id`'s contract with one on-contract tranche of its whole award (`fen`) and
+/// pays it.
+pub async fn fund_project(app: &TestApp, id: &str, fen: i64) {
+    let today = app.state.clock().today();
+    let commands = vec![
+        project::ProjectCommand::SignContract(project::ContractTerms {
+            task_book_ref: format!("任务书-{id}"),
+            start: today,
+            end: "2029-06-30".parse().expect("date"),
+            milestones: vec![project::MilestonePlan {
+                id: "m1".into(),
+                due: "2028-06-30".parse().expect("date"),
+                deliverables: "样品".into(),
+                targets: vec![],
+            }],
+            tranches: vec![project::TranchePlan {
+                id: "t1".into(),
+                amount: kernel::Money::from_fen(fen),
+                gate: project::Gate::OnContract,
+            }],
+        }),
+        project::ProjectCommand::DisburseTranche {
+            tranche: "t1".into(),
+            paid_on: today,
+            payment_ref: format!("国库支付-{id}"),
+        },
+    ];
+    for command in commands {
+        app.state
+            .projects()
+            .execute_with_metadata(id, command, seed_metadata(app))
+            .await
+            .expect("project funded");
+    }
 }

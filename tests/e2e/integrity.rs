@@ -9,12 +9,13 @@ use serde_json::json;
 use store::testing::FreshDb;
 use store::{Db, Store};
 
-use crate::helpers::{orgs, spawn_app, Backend, START};
+use crate::helpers::{orgs, seed_funded_project, spawn_app, Backend, START};
 
 async fn a_serious_violation_bars_until_the_anniversary_and_refers_recovery_to_clawback(
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
+    seed_funded_project(&app, "p-7", orgs::ENT_B, &[], 800_000).await;
     let officer = app.officer();
     let base = format!("/v1/integrity/{}", orgs::ENT_B);
 
@@ -50,7 +51,7 @@ async fn a_serious_violation_bars_until_the_anniversary_and_refers_recovery_to_c
         .post(
             &format!("{base}/cases/{case}/record"),
             &officer,
-            json!({"recover": [{"project": "p-7", "amount_fen": 300_000, "disbursed_fen": 800_000}]}),
+            json!({"recover": [{"project": "p-7", "amount_fen": 300_000}]}),
         )
         .await;
     let recorded = recorded.expect(200);
@@ -243,6 +244,47 @@ async fn a_reaction_lost_in_a_crash_runs_once_after_restart(backend: Backend) {
         64 * 1024,
     );
     let org = OrgCode::parse(orgs::ENT_B).unwrap();
+    // The project the recovery is claimed from, with 80万 disbursed to ENT_B.
+    let seed = vec![
+        project::ProjectCommand::CreateFromAward(project::AwardProject {
+            challenge_id: "call-7".into(),
+            bid_id: "bid-7".into(),
+            lead: org.clone(),
+            members: vec![],
+            demand_owner: OrgCode::parse(orgs::LEAD).unwrap(),
+            award: Money::from_fen(800_000),
+            completion_deadline: "2029-12-31".parse().unwrap(),
+            race_lane: false,
+        }),
+        project::ProjectCommand::SignContract(project::ContractTerms {
+            task_book_ref: "任务书-7".into(),
+            start: "2027-01-10".parse().unwrap(),
+            end: "2029-06-30".parse().unwrap(),
+            milestones: vec![project::MilestonePlan {
+                id: "m1".into(),
+                due: "2028-06-30".parse().unwrap(),
+                deliverables: "样品".into(),
+                targets: vec![],
+            }],
+            tranches: vec![project::TranchePlan {
+                id: "t1".into(),
+                amount: Money::from_fen(800_000),
+                gate: project::Gate::OnContract,
+            }],
+        }),
+        project::ProjectCommand::DisburseTranche {
+            tranche: "t1".into(),
+            paid_on: "2027-01-10".parse().unwrap(),
+            payment_ref: "国库支付-7".into(),
+        },
+    ];
+    for command in seed {
+        state
+            .projects()
+            .execute_with_metadata("p-7", command, metadata())
+            .await
+            .unwrap();
+    }
     let commands = vec![
         integrity::IntegrityCommand::OpenCase(integrity::OpenIntegrityCase {
             case_id: "case-1".into(),

@@ -12,6 +12,7 @@ mod audit;
 mod bids;
 mod challenges;
 mod clawbacks;
+mod consistency;
 mod consortia;
 mod integrity;
 mod openapi;

@@ -340,3 +340,41 @@ async fn an_improper_grant_is_referred_and_a_clawback_case_opens_on_it(backend: 
     assert_eq!(state.expect(200)["state"]["status"], "granted");
 }
 both_backends!(an_improper_grant_is_referred_and_a_clawback_case_opens_on_it);
+
+/// Sixteen decisions for one broker and year at once: the cap is read under its lock in each
+/// decision's own transaction, so what is stored never adds up to more than 50万.
+async fn sixteen_concurrent_decisions_never_exceed_the_annual_cap(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let mut ids = Vec::new();
+    // 3% of 1000万 = 30万 each: any two together are above the cap.
+    for _ in 0..16 {
+        ids.push(verified_application(&app, orgs::ENT_A, BROKER, wan(1000)).await);
+    }
+    let answers = futures::future::join_all(
+        ids.iter()
+            .map(|id| decide(&app, id, &officer, json!({"decision": "grant"}))),
+    )
+    .await;
+    let granted = answers.iter().filter(|a| a.status == 200).count();
+    for a in answers.iter().filter(|a| a.status != 200) {
+        a.problem(422, "cap_exhausted");
+    }
+    // Count what was stored, not what was answered.
+    let mut stored = 0i64;
+    for id in &ids {
+        let events = app
+            .state
+            .store()
+            .events("support_application", id, 0, None)
+            .await
+            .unwrap();
+        for e in events.iter().filter(|e| e.event_type == "SupportGranted") {
+            stored += e.payload["SupportGranted"]["granted"].as_i64().unwrap();
+        }
+    }
+    assert_eq!(stored, wan(50), "{granted} grants stored {stored} fen");
+    assert_eq!(granted, 2);
+    assert_eq!(usage(&app, orgs::ENT_A, 2027).await["granted_fen"], wan(50));
+}
+both_backends!(sixteen_concurrent_decisions_never_exceed_the_annual_cap);

@@ -81,8 +81,17 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
+        caller_of(state, &parts.headers)
+    }
+}
+
+/// The caller a request's `Authorization: Bearer` token names.
+pub(crate) fn caller_of(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Caller, ApiError> {
+    {
+        let header = headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or_else(|| {
                 ApiError::Unauthenticated("an Authorization: Bearer token is required".into())

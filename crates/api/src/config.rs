@@ -25,6 +25,8 @@ pub struct Config {
     pub body_limit: usize,
     /// `GRANTLEDGER_HOLIDAYS`: public holidays skipped when counting working days (工作日).
     pub holidays: Vec<NaiveDate>,
+    /// `GRANTLEDGER_CLOCK_INTERVAL_SECS`: how often the scheduler issues due clock commands.
+    pub clock_interval_secs: u64,
 }
 
 /// Why the server could not be configured or started.
@@ -36,6 +38,11 @@ pub enum ConfigError {
     /// `GRANTLEDGER_HOLIDAYS` is not a list of dates.
     #[error("GRANTLEDGER_HOLIDAYS must be dates (YYYY-MM-DD) separated by commas, got {0:?}")]
     Holidays(String),
+    /// `GRANTLEDGER_CLOCK_INTERVAL_SECS` is not a positive number of seconds.
+    #[error(
+        "GRANTLEDGER_CLOCK_INTERVAL_SECS must be a positive whole number of seconds, got {0:?}"
+    )]
+    ClockInterval(String),
     /// PostgreSQL needs a configured secret.
     #[error("GRANTLEDGER_JWT_SECRET must be set when DATABASE_URL is PostgreSQL")]
     SecretRequired,
@@ -53,6 +60,9 @@ pub enum ConfigError {
     Bind(String, std::io::Error),
 }
 
+/// The scheduler's default period.
+pub const DEFAULT_CLOCK_INTERVAL_SECS: u64 = 60;
+
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -69,6 +79,15 @@ impl Config {
             Some(text) => parse_holidays(&text)?,
             None => Vec::new(),
         };
+        let clock_interval_secs = match var("GRANTLEDGER_CLOCK_INTERVAL_SECS") {
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::ClockInterval(text))?,
+            None => DEFAULT_CLOCK_INTERVAL_SECS,
+        };
         Ok(Config {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             addr: var("GRANTLEDGER_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_string()),
@@ -76,6 +95,7 @@ impl Config {
             fake_now,
             body_limit: DEFAULT_BODY_LIMIT,
             holidays,
+            clock_interval_secs,
         })
     }
 }
@@ -201,6 +221,7 @@ mod tests {
             fake_now: None,
             body_limit: DEFAULT_BODY_LIMIT,
             holidays: vec![],
+            clock_interval_secs: DEFAULT_CLOCK_INTERVAL_SECS,
         };
         assert!(matches!(
             resolve_secret(&config, || "x".repeat(40)),

@@ -66,6 +66,24 @@ pub enum ApiError {
     /// 409: another command changed the stream at the same time.
     #[error("another change was committed first; reload and retry")]
     ConcurrencyConflict,
+    /// 409: a request with the same caller and `Idempotency-Key` committed first and its
+    /// response is not yet known.
+    #[error("a request with this Idempotency-Key is being processed; retry shortly")]
+    IdempotencyKeyTaken,
+    /// 422: the `Idempotency-Key` was used before with another request.
+    #[error("this Idempotency-Key was used with a different request (method, path or body)")]
+    IdempotencyKeyReused,
+    /// Any other refusal with its own status and stable code (a missing subject, an item
+    /// already resolved, …).
+    #[error("{detail}")]
+    Refused {
+        /// The HTTP status.
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
     /// A rule of the domain refused the command.
     #[error("{message}")]
     Domain {
@@ -123,6 +141,11 @@ impl ApiError {
                 (StatusCode::PRECONDITION_FAILED, "version_mismatch")
             }
             ApiError::ConcurrencyConflict => (StatusCode::CONFLICT, "concurrency_conflict"),
+            ApiError::IdempotencyKeyTaken => (StatusCode::CONFLICT, "idempotency_key_in_use"),
+            ApiError::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
+            ApiError::Refused { status, code, .. } => (*status, code),
             ApiError::Domain { code, kind, .. } => (
                 match kind {
                     ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
@@ -189,6 +212,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if matches!(self, ApiError::IdempotencyKeyTaken) {
+            response
+                .extensions_mut()
+                .insert(crate::idempotency::KeyHeldElsewhere);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

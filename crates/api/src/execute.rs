@@ -8,7 +8,7 @@ use chrono::SecondsFormat;
 use cqrs_es::Aggregate;
 use kernel::{Actor, DomainError};
 use serde_json::Value;
-use store::Cqrs;
+use store::{CommandRequest, Committed, Cqrs, FactNeeds, Facts, RunError};
 
 use crate::{ApiError, AppState};
 
@@ -56,6 +56,43 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 detail: format!("If-Match must be a quoted version such as \"3\", got {text:?}"),
             })?;
         Ok(IfMatch(Some(version)))
+    }
+}
+
+tokio::task_local! {
+    /// The `Idempotency-Key` claim of the request being served, handed by the idempotency
+    /// middleware to the first command the request runs.
+    pub(crate) static IDEMPOTENCY: std::sync::Arc<IdempotencySlot>;
+}
+
+/// A request's idempotency claim, and whether a command committed under it.
+#[derive(Debug, Default)]
+pub(crate) struct IdempotencySlot {
+    claim: std::sync::Mutex<Option<store::IdempotencyClaim>>,
+    committed: std::sync::atomic::AtomicBool,
+}
+
+impl IdempotencySlot {
+    pub(crate) fn new(claim: store::IdempotencyClaim) -> Self {
+        IdempotencySlot {
+            claim: std::sync::Mutex::new(Some(claim)),
+            committed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// True once a command committed with the claim.
+    pub(crate) fn committed(&self) -> bool {
+        self.committed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn take(&self) -> Option<store::IdempotencyClaim> {
+        self.claim.lock().ok().and_then(|mut c| c.take())
+    }
+
+    fn put_back(&self, claim: store::IdempotencyClaim) {
+        if let Ok(mut c) = self.claim.lock() {
+            *c = Some(claim);
+        }
     }
 }
 
@@ -115,7 +152,8 @@ impl<'a> CommandCall<'a> {
     }
 
     /// Runs `command` on stream `id` of aggregate `A`. With `must_exist`, an empty stream is a
-    /// 404; a stale `If-Match` is a 412. Nothing is stored when the command is refused.
+    /// 404; a stale `If-Match` (compared inside the transaction with the version the command
+    /// loaded) is a 412. Nothing is stored when the command is refused.
     pub async fn run<A>(
         &self,
         state: &AppState,
@@ -128,10 +166,43 @@ impl<'a> CommandCall<'a> {
     where
         A: Aggregate,
         A::Error: DomainError,
+        A::Command: Clone + Send,
     {
-        self.execute(state, cqrs, id, must_exist, name, command)
+        self.run_with_facts(
+            state,
+            cqrs,
+            id,
+            must_exist,
+            name,
+            FactNeeds::none(),
+            move |_| Ok(command.clone()),
+        )
+        .await
+    }
+
+    /// Runs the command `build` makes from the cross-stream facts `needs` names, read inside the
+    /// command's own transaction under their locks (see [`store::FactNeeds`]). Rules that span
+    /// streams are checked this way, on the ledger's own figures, never on a view read earlier.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn run_with_facts<A, F>(
+        &self,
+        state: &AppState,
+        cqrs: &Cqrs<A>,
+        id: &str,
+        must_exist: bool,
+        name: &str,
+        needs: FactNeeds,
+        build: F,
+    ) -> Result<(), ApiError>
+    where
+        A: Aggregate,
+        A::Error: DomainError,
+        F: FnMut(&Facts) -> Result<A::Command, ApiError> + Send,
+    {
+        let committed = self
+            .execute_with_facts(state, cqrs, id, must_exist, name, needs, build)
             .await?;
-        if self.caused_by.is_none() {
+        if self.caused_by.is_none() && committed.queued > 0 {
             // The client should see the consequences of its own command.
             // Boxed: reactions run commands themselves, so the future type is recursive.
             if let Err(e) = Box::pin(crate::reactions::drain(state)).await {
@@ -155,20 +226,71 @@ impl<'a> CommandCall<'a> {
     where
         A: Aggregate,
         A::Error: DomainError,
+        A::Command: Clone + Send,
     {
-        let current = state.store().stream_version(A::TYPE, id).await?;
-        if must_exist && current.is_none() {
-            return Err(ApiError::NotFound(format!("no {} {id}", A::TYPE)));
+        self.execute_with_facts(
+            state,
+            cqrs,
+            id,
+            must_exist,
+            name,
+            FactNeeds::none(),
+            move |_| Ok(command.clone()),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn execute_with_facts<A, F>(
+        &self,
+        state: &AppState,
+        cqrs: &Cqrs<A>,
+        id: &str,
+        must_exist: bool,
+        name: &str,
+        needs: FactNeeds,
+        mut build: F,
+    ) -> Result<Committed, ApiError>
+    where
+        A: Aggregate,
+        A::Error: DomainError,
+        F: FnMut(&Facts) -> Result<A::Command, ApiError> + Send,
+    {
+        // Only a person's first command in a request carries the request's idempotency key.
+        let slot = if self.caused_by.is_none() {
+            IDEMPOTENCY.try_with(|s| s.clone()).ok()
+        } else {
+            None
+        };
+        let claim = slot.as_ref().and_then(|s| s.take());
+        let request = CommandRequest {
+            aggregate_id: id.to_string(),
+            must_exist,
+            expected_version: self.if_match.0,
+            metadata: self.metadata(state, name),
+            needs,
+            idempotency: claim.clone(),
+        };
+        let result = cqrs.run(request, |facts, _| build(facts)).await;
+        match (&result, slot, claim) {
+            (Ok(_), Some(slot), Some(_)) => slot
+                .committed
+                .store(true, std::sync::atomic::Ordering::SeqCst),
+            (Err(_), Some(slot), Some(claim)) => slot.put_back(claim),
+            _ => {}
         }
-        if let Some(expected) = self.if_match.0 {
-            let current = current.unwrap_or(0);
-            if expected != current {
-                return Err(ApiError::VersionMismatch { expected, current });
+        result.map_err(|e| match e {
+            RunError::NotFound => ApiError::NotFound(format!("no {} {id}", A::TYPE)),
+            RunError::VersionMismatch { expected, current } => {
+                ApiError::VersionMismatch { expected, current }
             }
-        }
-        cqrs.execute_with_metadata(id, command, self.metadata(state, name))
-            .await
-            .map_err(ApiError::from)
+            RunError::Build(e) => e,
+            RunError::Domain(e) => ApiError::domain(&e),
+            RunError::Conflict => ApiError::ConcurrencyConflict,
+            RunError::IdempotencyKeyTaken => ApiError::IdempotencyKeyTaken,
+            RunError::Store(e) => ApiError::from(e),
+        })
     }
 }
 

@@ -4,13 +4,16 @@
 
 pub mod audit;
 mod auth;
+pub mod clock;
 mod config;
 mod error;
 mod execute;
 mod extract;
+pub mod idempotency;
 mod integrity;
 pub mod reactions;
 mod reactions_consortium;
+mod recoverable;
 mod recovery;
 mod routes;
 mod state;
@@ -30,13 +33,16 @@ use tokio::net::TcpListener;
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    clock_every: std::time::Duration,
 }
 
 impl Application {
     /// Connects the store, runs migrations and binds `config.addr`.
     pub async fn build(config: Config) -> Result<Application, ConfigError> {
         let state = AppState::from_config(&config).await?;
-        Self::with_state(&config.addr, state).await
+        let mut app = Self::with_state(&config.addr, state).await?;
+        app.clock_every = std::time::Duration::from_secs(config.clock_interval_secs);
+        Ok(app)
     }
 
     /// Binds `addr` for an already assembled state.
@@ -44,7 +50,11 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| ConfigError::Bind(addr.to_string(), e))?;
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            clock_every: std::time::Duration::from_secs(config::DEFAULT_CLOCK_INTERVAL_SECS),
+        })
     }
 
     /// The bound address.
@@ -62,7 +72,11 @@ impl Application {
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        reactions::spawn_background(self.state.clone(), std::time::Duration::from_secs(2));
+        reactions::spawn_background(
+            self.state.clone(),
+            std::time::Duration::from_secs(2),
+            self.clock_every,
+        );
         let app = router(self.state);
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

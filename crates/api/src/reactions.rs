@@ -12,6 +12,7 @@ use std::time::Duration;
 use bid::{Bid, BidCommand};
 use challenge::{AwardMode, ChallengeEvent};
 use cqrs_es::persist::SerializedEvent;
+use cqrs_es::Aggregate;
 use kernel::Actor;
 use project::{AwardProject, Project, ProjectCommand, Race, RaceCommand};
 use projections::{BidView, ChallengeView};
@@ -57,7 +58,7 @@ pub(crate) struct Reaction<'a> {
 }
 
 impl<'a> Reaction<'a> {
-    fn new(state: &'a AppState, event: &'a SerializedEvent) -> Self {
+    pub(crate) fn new(state: &'a AppState, event: &'a SerializedEvent) -> Self {
         let request_id = event
             .metadata
             .get("request_id")
@@ -328,44 +329,167 @@ async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
     Ok(())
 }
 
-/// Runs every queued reaction once (and those the reactions queue in turn); returns how many ran.
-/// Failed reactions stay queued with their error and are retried by the next drain.
+/// How long a drain holds a leased outbox row before another drain may take it.
+const LEASE_MS: i64 = 60_000;
+
+/// Back-off after the `attempts`-th transient failure: 1 s doubling, at most 5 minutes.
+fn backoff_ms(attempts: i32) -> i64 {
+    1_000i64
+        .saturating_mul(1i64 << attempts.clamp(0, 20))
+        .min(300_000)
+}
+
+/// The refusal a domain rule gave a reaction, if that is why it failed; other failures
+/// (database, conflicts, bugs) are transient and retried with back-off.
+fn refusal(e: &ReactionError) -> Option<(String, String)> {
+    match e {
+        ReactionError::Command(ApiError::Domain { code, message, .. }) => {
+            Some(((*code).to_string(), message.clone()))
+        }
+        ReactionError::Command(ApiError::Refused { code, detail, .. }) => {
+            Some(((*code).to_string(), detail.clone()))
+        }
+        ReactionError::Command(ApiError::NotFound(detail)) => {
+            Some(("not_found".to_string(), detail.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The attention item of `reactor` on `event`: one stream per reaction and causing event.
+pub fn attention_id(event: &SerializedEvent, reactor: &str) -> String {
+    reaction_id(event, &format!("attention/{reactor}"))
+}
+
+async fn record_refusal(
+    state: &AppState,
+    pending: &store::PendingReaction,
+    code: String,
+    detail: String,
+) -> Result<(), ApiError> {
+    let reaction = Reaction::new(state, &pending.event);
+    let command = attention::AttentionCommand::RecordRefusal {
+        reactor: pending.reactor.clone(),
+        cause: attention::CauseRef {
+            aggregate_type: pending.event.aggregate_type.clone(),
+            aggregate_id: pending.event.aggregate_id.clone(),
+            sequence: pending.event.sequence as u64,
+            event_type: pending.event.event_type.clone(),
+        },
+        code,
+        detail,
+    };
+    reaction
+        .call()
+        .execute::<attention::AttentionItem>(
+            state,
+            state.attention(),
+            &attention_id(&pending.event, &pending.reactor),
+            false,
+            "RecordReactionRefusal",
+            command,
+        )
+        .await
+}
+
+/// Marks the reaction's attention item resolved, when it has one still waiting.
+async fn resolve_attention(
+    state: &AppState,
+    pending: &store::PendingReaction,
+) -> Result<(), ApiError> {
+    let id = attention_id(&pending.event, &pending.reactor);
+    if state
+        .store()
+        .stream_version(attention::AttentionItem::TYPE, &id)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let reaction = Reaction::new(state, &pending.event);
+    match reaction
+        .call()
+        .execute::<attention::AttentionItem>(
+            state,
+            state.attention(),
+            &id,
+            true,
+            "RecordReactionResolved",
+            attention::AttentionCommand::RecordResolved,
+        )
+        .await
+    {
+        Err(ApiError::Domain {
+            code: "invalid_transition",
+            ..
+        }) => Ok(()),
+        other => other,
+    }
+}
+
+/// Runs every runnable reaction once (and those the reactions queue in turn); returns how many
+/// ran. Rows are leased, so several server processes drain one database without running a
+/// reaction twice at once. A reaction a domain rule refuses is parked and put on the officers'
+/// attention list; any other failure is retried with back-off.
 pub async fn drain(state: &AppState) -> Result<usize, ApiError> {
+    // Within one process, one drain at a time: a command's own drain then waits for a
+    // background drain that holds the rows it queued, so the client sees their effects.
     let _one_drain_at_a_time = state.drain_lock().lock().await;
-    let mut after = 0i64;
     let mut done = 0usize;
     loop {
-        let batch = state.store().pending_reactions(after, 100).await?;
+        let batch = state.store().lease_reactions(50, LEASE_MS).await?;
         if batch.is_empty() {
             return Ok(done);
         }
         for pending in batch {
-            after = pending.id;
             match react(state, &pending.reactor, &pending.event).await {
                 Ok(()) => {
+                    resolve_attention(state, &pending).await?;
                     state.store().complete_reaction(pending.id).await?;
                     done += 1;
                 }
-                Err(e) => {
-                    tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, error = %e, "reaction failed; it stays queued");
-                    state
-                        .store()
-                        .fail_reaction(pending.id, &e.to_string())
-                        .await?;
-                }
+                Err(e) => match refusal(&e) {
+                    Some((code, detail)) => {
+                        tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, %code, "reaction refused by a rule; on the attention list");
+                        record_refusal(state, &pending, code, detail.clone()).await?;
+                        state.store().park_reaction(pending.id, &detail).await?;
+                    }
+                    None => {
+                        tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, error = %e, "reaction failed; retried after a back-off");
+                        state
+                            .store()
+                            .retry_reaction_later(
+                                pending.id,
+                                &e.to_string(),
+                                backoff_ms(pending.attempts),
+                            )
+                            .await?;
+                    }
+                },
             }
         }
     }
 }
 
-/// Drains the outbox now and then every `every`, until the process ends.
-pub(crate) fn spawn_background(state: AppState, every: Duration) {
+/// Drains the outbox now and then every `every`, and runs the clock's commands every
+/// `clock_every`, until the process ends.
+pub(crate) fn spawn_background(state: AppState, every: Duration, clock_every: Duration) {
+    let drain_state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = drain(&state).await {
+            if let Err(e) = drain(&drain_state).await {
                 tracing::warn!(error = %e, "background drain failed");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(clock_every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::clock::run_due(&state).await {
+                tracing::warn!(error = %e, "clock commands failed; retried at the next tick");
             }
         }
     });

@@ -15,9 +15,9 @@ use clawback::{
 use integrity::{CaseSource, IntegrityCommand, IntegrityEvent, OpenIntegrityCase};
 
 use crate::reactions::{reaction_id, Reaction, ReactionError};
-use crate::routes::owed_in_other_cases;
+use crate::recoverable::{needs, recoverable};
 use crate::ApiError;
-use kernel::Money;
+use kernel::{Money, OrgCode};
 
 fn payload<T: serde::de::DeserializeOwned>(r: &Reaction<'_>) -> Result<T, ReactionError> {
     serde_json::from_value(r.event.payload.clone()).map_err(|e| {
@@ -44,40 +44,19 @@ pub(crate) async fn open_clawback_for_integrity_recovery(
         project,
         debtor,
         amount,
-        disbursed,
         ..
     } = payload(r)?
     else {
         return Ok(());
     };
-    let target = reaction_id(r.event, "clawback_case");
-    let subject = Subject::Project(project);
-    let command = ClawbackCommand::Open(OpenClawback {
-        owed_in_other_cases: owed_in_other_cases(r.state, &subject, &target).await?,
-        subject,
+    open_case(
+        r,
+        Subject::Project(project),
         debtor,
-        basis: Basis {
-            kind: BasisKind::IntegrityRecorded,
-            reference: r.cause(),
-        },
+        BasisKind::IntegrityRecorded,
         amount,
-        disbursed_to_subject: disbursed,
-        // The officer who recorded the violation decided the amount, so opened the case.
-        opened_by: r.causing_actor(),
-        referral: Some(r.cause()),
-    });
-    let result = r
-        .call()
-        .run(
-            r.state,
-            r.state.clawbacks(),
-            &target,
-            false,
-            "OpenClawback",
-            command,
-        )
-        .await;
-    done_if("already_opened", result)
+    )
+    .await
 }
 
 /// `clawback_case` `ClawbackEscalated{IntegrityReferral}` → `IntegrityRecord.OpenCase` on the
@@ -129,39 +108,46 @@ pub(crate) async fn open_integrity_case_for_clawback_escalation(
     done_if("case_already_opened", result)
 }
 
-/// Opens the clawback case of a referral on `subject`, in the stream derived from the event.
+/// Opens the clawback case of a referral on `subject`, in the stream derived from the event,
+/// checked against the ledger's figures inside the case's own transaction.
 async fn open_case(
     r: &Reaction<'_>,
     subject: Subject,
-    debtor: kernel::OrgCode,
+    debtor: OrgCode,
     kind: BasisKind,
     amount: Money,
-    disbursed_to_subject: Money,
 ) -> Result<(), ReactionError> {
     let target = reaction_id(r.event, "clawback_case");
-    let command = ClawbackCommand::Open(OpenClawback {
-        owed_in_other_cases: owed_in_other_cases(r.state, &subject, &target).await?,
-        subject,
-        debtor,
-        basis: Basis {
-            kind,
-            reference: r.cause(),
-        },
-        amount,
-        disbursed_to_subject,
-        // domain.md: the officer decided the amount in the triggering command.
-        opened_by: r.causing_actor(),
-        referral: Some(r.cause()),
-    });
+    let basis = Basis {
+        kind,
+        reference: r.cause(),
+    };
+    // domain.md: the officer decided the amount in the triggering command.
+    let opened_by = r.causing_actor();
+    let referral = Some(r.cause());
     let result = r
         .call()
-        .run(
+        .run_with_facts(
             r.state,
             r.state.clawbacks(),
             &target,
             false,
             "OpenClawback",
-            command,
+            needs(&subject, store::FactNeeds::none()),
+            |facts| {
+                let ledger = recoverable(facts, &subject, &target)?;
+                Ok(ClawbackCommand::Open(OpenClawback {
+                    subject: subject.clone(),
+                    debtor: debtor.clone(),
+                    basis: basis.clone(),
+                    amount,
+                    disbursed_to_subject: ledger.disbursed,
+                    owed_in_other_cases: ledger.owed_in_other_cases,
+                    recipients: ledger.recipients,
+                    opened_by: opened_by.clone(),
+                    referral: referral.clone(),
+                }))
+            },
         )
         .await;
     done_if("already_opened", result)
@@ -172,12 +158,7 @@ async fn open_case(
 pub(crate) async fn open_clawback_for_project_recovery(
     r: &Reaction<'_>,
 ) -> Result<(), ReactionError> {
-    let project::ProjectEvent::RecoveryReferred {
-        amount,
-        basis,
-        disbursed_total,
-    } = payload(r)?
-    else {
+    let project::ProjectEvent::RecoveryReferred { amount, basis, .. } = payload(r)? else {
         return Ok(());
     };
     let view = r
@@ -195,7 +176,7 @@ pub(crate) async fn open_clawback_for_project_recovery(
         _ => BasisKind::ProjectTerminated,
     };
     let subject = Subject::Project(r.event.aggregate_id.clone());
-    open_case(r, subject, debtor, kind, amount, disbursed_total).await
+    open_case(r, subject, debtor, kind, amount).await
 }
 
 /// `consortium` `RecoveryReferred` (remedy "recover", or a failed rectification) →
@@ -206,24 +187,8 @@ pub(crate) async fn open_clawback_for_consortium_recovery(
     let consortium::ConsortiumEvent::RecoveryReferred { debtor, amount, .. } = payload(r)? else {
         return Ok(());
     };
-    let view = r
-        .state
-        .store()
-        .view(projections::ConsortiumView::NAME, &r.event.aggregate_id)
-        .await
-        .map_err(ApiError::from)?
-        .ok_or_else(|| ApiError::Internal(format!("no consortium view for {}", r.cause())))?;
-    let disbursed = Money::from_fen(view["disbursed_total_fen"].as_i64().unwrap_or(0));
     let subject = Subject::Consortium(r.event.aggregate_id.clone());
-    open_case(
-        r,
-        subject,
-        debtor,
-        BasisKind::ConsortiumRemedy,
-        amount,
-        disbursed,
-    )
-    .await
+    open_case(r, subject, debtor, BasisKind::ConsortiumRemedy, amount).await
 }
 
 /// `support_application` `RecoveryReferred` (a grant found improper) → `ClawbackCase.Open`
@@ -231,23 +196,9 @@ pub(crate) async fn open_clawback_for_consortium_recovery(
 pub(crate) async fn open_clawback_for_support_recovery(
     r: &Reaction<'_>,
 ) -> Result<(), ReactionError> {
-    let support::SupportEvent::RecoveryReferred {
-        debtor,
-        amount,
-        disbursed,
-        ..
-    } = payload(r)?
-    else {
+    let support::SupportEvent::RecoveryReferred { debtor, amount, .. } = payload(r)? else {
         return Ok(());
     };
     let subject = Subject::SupportApplication(r.event.aggregate_id.clone());
-    open_case(
-        r,
-        subject,
-        debtor,
-        BasisKind::OfficerDecision,
-        amount,
-        disbursed,
-    )
-    .await
+    open_case(r, subject, debtor, BasisKind::OfficerDecision, amount).await
 }

@@ -30,6 +30,7 @@ struct Inner {
     races: Cqrs<Race>,
     consortia: Cqrs<Consortium>,
     evaluation_rounds: Cqrs<EvaluationRound>,
+    attention: Cqrs<attention::AttentionItem>,
     support_applications: Cqrs<SupportApplication>,
     support_catalogue: Arc<SupportCatalogue>,
     programmes: Arc<Catalogue>,
@@ -85,6 +86,7 @@ impl AppState {
         let consortia = store.cqrs::<Consortium>(ConsortiumServices::new(clock.clone()));
         let evaluation_rounds =
             store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
+        let attention = store.cqrs::<attention::AttentionItem>(());
         let support_catalogue = Arc::new(SupportCatalogue::kunshan());
         let support_applications = store.cqrs::<SupportApplication>(SupportServices::new(
             clock.clone(),
@@ -101,6 +103,7 @@ impl AppState {
                 races,
                 consortia,
                 evaluation_rounds,
+                attention,
                 support_applications,
                 support_catalogue,
                 programmes,
@@ -182,6 +185,11 @@ impl AppState {
     /// The evaluation-round command side.
     pub fn evaluation_rounds(&self) -> &Cqrs<EvaluationRound> {
         &self.inner.evaluation_rounds
+    }
+
+    /// The attention-item command side (refused reactions on the officers' work list).
+    pub fn attention(&self) -> &Cqrs<attention::AttentionItem> {
+        &self.inner.attention
     }
 
     /// The support-application command side.

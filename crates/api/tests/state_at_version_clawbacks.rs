@@ -72,6 +72,7 @@ fn open_case(n: u8) -> K {
         // Above what may still be claimed when n is 15: refused.
         disbursed_to_subject: Money::from_wan_yuan(if n == 15 { 4 } else { 10 }),
         owed_in_other_cases: Money::from_wan_yuan(if n == 15 { 1 } else { 0 }),
+        recipients: vec![org(DEBTOR)],
         opened_by: "officer-1".into(),
         referral: n.is_multiple_of(2).then(|| format!("project/p-{n}/3")),
     })

@@ -159,6 +159,12 @@ impl ClawbackCase {
         if !cmd.amount.is_positive() {
             return Err(ClawbackError::AmountNotPositive);
         }
+        // domain.md §3.f: "The debtor is the recipient of record."
+        if !cmd.recipients.contains(&cmd.debtor) {
+            return Err(ClawbackError::DebtorNotRecipient {
+                debtor: cmd.debtor.to_string(),
+            });
+        }
         // domain.md: the claim never exceeds what was disbursed to the subject, net of
         // what other open cases on it already claim.
         let recoverable = cmd

@@ -64,6 +64,9 @@ pub struct OpenClawback {
     pub disbursed_to_subject: Money,
     /// Amounts owed in other open cases on the same subject.
     pub owed_in_other_cases: Money,
+    /// The subject's recipients of record as the ledger shows them (a project's lead and
+    /// members, a consortium's lead): the debtor must be one of them.
+    pub recipients: Vec<OrgCode>,
     /// Who opens the case (the officer, or for a referral the officer who decided it).
     pub opened_by: String,
     /// For a process manager's case: the id of the causing event (idempotency key).

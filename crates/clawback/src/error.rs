@@ -30,6 +30,12 @@ pub enum ClawbackError {
     /// An amount is zero or negative.
     #[error("the amount must be above zero")]
     AmountNotPositive,
+    /// The debtor did not receive the subject's money.
+    #[error("{debtor} is not a recipient of record of the subject (its lead or a member)")]
+    DebtorNotRecipient {
+        /// The debtor named.
+        debtor: String,
+    },
     /// The claim is above what was disbursed to the subject net of other open cases.
     #[error("{asked_fen} fen is above the {recoverable_fen} fen that can still be claimed on the subject")]
     AmountAboveRecoverable {
@@ -131,6 +137,7 @@ impl DomainError for ClawbackError {
             ClawbackError::Required(_) => "required_field_empty",
             ClawbackError::AmountNotPositive => "amount_not_positive",
             ClawbackError::AmountAboveRecoverable { .. } => "amount_above_recoverable",
+            ClawbackError::DebtorNotRecipient { .. } => "debtor_not_recipient",
             ClawbackError::DateInFuture { .. } => "date_in_future",
             ClawbackError::DeadlineBeforeNotice { .. } => "deadline_before_notice",
             ClawbackError::ObjectionPeriodEnded { .. } => "objection_period_ended",

@@ -54,6 +54,7 @@ fn open_cmd(amount: i64) -> OpenClawback {
         amount: fen(amount),
         disbursed_to_subject: fen(1_000_000),
         owed_in_other_cases: fen(200_000),
+        recipients: vec![debtor()],
         opened_by: OPENER.into(),
         referral: None,
     }
@@ -153,6 +154,18 @@ fn the_claim_may_reach_the_disbursed_total_net_of_other_cases_but_not_one_fen_mo
         .then_expect_error(ClawbackError::AmountAboveRecoverable {
             recoverable_fen: 800_000,
             asked_fen: 800_001,
+        });
+}
+
+#[test]
+fn a_debtor_who_is_not_a_recipient_of_record_is_refused() {
+    let mut cmd = open_cmd(500_000);
+    cmd.recipients = vec![OrgCode::parse("91320583MA1KC00371").unwrap()];
+    on("2027-03-01")
+        .given_no_previous_events()
+        .when(ClawbackCommand::Open(cmd))
+        .then_expect_error(ClawbackError::DebtorNotRecipient {
+            debtor: "91320583MA1KC00296".into(),
         });
 }
 

@@ -59,6 +59,7 @@ pub struct Recovery {
     pub project: String,
     /// Amount to recover.
     pub amount: Money,
-    /// Total disbursed to the project, as the officer's decision states it.
+    /// What can still be recovered from the project: the ledger's disbursed total net of every
+    /// clawback case on it, read inside the recording command's transaction.
     pub disbursed: Money,
 }

@@ -358,6 +358,9 @@ pub struct ClawbackLedgerView {
 pub struct LedgerEntry {
     /// The case's status.
     pub status: String,
+    /// What the case claims on (a project or a consortium).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
     /// The case's money.
     #[serde(flatten)]
     pub amounts: CaseAmounts,
@@ -368,6 +371,16 @@ impl ClawbackLedgerView {
     pub const NAME: &'static str = "clawback_ledger";
     /// The id of its one row.
     pub const ROW: &'static str = "all";
+
+    /// What every case on `subject` but `except` owes now. A withdrawn case owes only what was
+    /// repaid or waived before the withdrawal, so it counts for no more.
+    pub fn owed_on(&self, subject: &Subject, except: &str) -> i64 {
+        self.by_case
+            .iter()
+            .filter(|(id, e)| id.as_str() != except && e.subject.as_ref() == Some(subject))
+            .map(|(_, e)| e.amounts.owed_fen)
+            .fold(0i64, i64::saturating_add)
+    }
 }
 
 /// The statuses the ledger counts by; other events keep the case's status.
@@ -387,6 +400,9 @@ impl View<ClawbackCase> for ClawbackLedgerView {
     fn update(&mut self, event: &EventEnvelope<ClawbackCase>) {
         let entry = self.by_case.entry(event.aggregate_id.clone()).or_default();
         entry.amounts.update(&event.payload);
+        if let ClawbackEvent::ClawbackOpened { subject, .. } = &event.payload {
+            entry.subject = Some(subject.clone());
+        }
         if let Some(s) = status_after(&event.payload) {
             entry.status = s.as_str().into();
         }

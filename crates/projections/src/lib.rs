@@ -4,6 +4,7 @@
 //! object-safe [`Projector`] port, which works on serialized events and JSON rows so that the
 //! store can fold them inside the transaction that appends the events.
 
+mod attention_view;
 mod bid_view;
 mod challenge_view;
 mod clawback_view;
@@ -19,6 +20,7 @@ mod support_view;
 #[cfg(test)]
 mod tests;
 
+pub use attention_view::{AttentionStep, AttentionView};
 pub use bid_view::{
     AssessmentEntry, AttachmentEntry, AwardEntry, BidObjectionEntry, BidRankingView, BidView,
     DefenceEntry, FormalCheckEntry, NoticeEntry, OpinionEntry, PanelSeat, ResolutionEntry,

@@ -204,6 +204,10 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
         )),
         Arc::new(crate::ReviewAssignmentProjector),
         Arc::new(crate::BidPartyProjector),
+        Arc::new(ViewProjector::<
+            attention::AttentionItem,
+            crate::AttentionView,
+        >::new(crate::AttentionView::NAME)),
     ];
     all.extend(consortium_projectors());
     all.extend(support_projectors());

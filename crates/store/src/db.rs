@@ -30,8 +30,11 @@ impl Db {
     /// in WAL mode with `synchronous=FULL` so an acknowledged command survives a power cut.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // No ping before every acquire: a broken connection fails its statement instead,
+            // which the command path reports (503) or retries like any other failure.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
@@ -45,6 +48,7 @@ impl Db {
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;

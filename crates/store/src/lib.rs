@@ -9,15 +9,19 @@
 
 mod attachments;
 pub mod chain;
+mod command;
 mod db;
 mod error;
+mod outbox;
 mod repository;
 mod store;
 pub mod testing;
 mod tx;
 
 pub use attachments::{sha256_hex, StoredAttachment};
+pub use command::{CommandRequest, Committed, Cqrs, FactNeeds, Facts, IdempotencyClaim, RunError};
 pub use db::{Backend, Db};
 pub use error::StoreError;
+pub use outbox::{IdempotentRecord, OutboxStats};
 pub use repository::LedgerRepository;
-pub use store::{AccessEntry, Cqrs, PendingReaction, Store, StreamId, MAX_REACTION_ATTEMPTS};
+pub use store::{AccessEntry, PendingReaction, Store, StreamId, MAX_REACTION_ATTEMPTS};

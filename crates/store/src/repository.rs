@@ -55,11 +55,12 @@ async fn commit_all<T: Tx>(
     events: &mut [SerializedEvent],
 ) -> Result<(), PersistenceError> {
     append_events(tx, events).await.map_err(appended)?;
-    fold_into_views(tx, &repo.projectors, events)
+    fold_into_views(tx, &repo.projectors, events, true)
         .await
         .map_err(persistence)?;
     enqueue_reactions(tx, &repo.subscriptions, events)
         .await
+        .map(|_| ())
         .map_err(persistence)
 }
 

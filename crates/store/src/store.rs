@@ -1,18 +1,18 @@
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use cqrs_es::persist::{PersistedEventStore, SerializedEvent};
-use cqrs_es::{Aggregate, CqrsFramework};
+use cqrs_es::persist::SerializedEvent;
+use cqrs_es::Aggregate;
 use projections::{Cursor, ListQuery, Page, Projector, Subscription};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 
 use crate::chain::{self, Verdict};
-use crate::tx::{fold_into_views, sqlite_sql};
+use crate::tx::{fold_in_memory, sqlite_sql, write_rows_pg, write_rows_sqlite};
 use crate::{Db, LedgerRepository, StoreError};
 
-/// The command side of one aggregate type: cqrs-es over the ledger repository.
-pub type Cqrs<A> = CqrsFramework<A, PersistedEventStore<LedgerRepository, A>>;
+use crate::command::Cqrs;
 
 /// A stream's address: its aggregate type and id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -62,9 +62,24 @@ pub const MAX_REACTION_ATTEMPTS: i32 = 5;
 #[derive(Clone)]
 pub struct Store {
     db: Db,
-    projectors: Arc<[Arc<dyn Projector>]>,
-    subscriptions: Arc<[Subscription]>,
+    pub(crate) projectors: Arc<[Arc<dyn Projector>]>,
+    pub(crate) subscriptions: Arc<[Subscription]>,
+    snapshots: SnapshotPolicy,
+    rebuild_batch: i64,
 }
+
+/// How often a stream's state is snapshotted: every `default` events, or per aggregate type.
+#[derive(Debug, Clone)]
+struct SnapshotPolicy {
+    default: u64,
+    by_type: Arc<std::collections::HashMap<String, u64>>,
+}
+
+/// Events read per batch by [`Store::rebuild_projections`].
+pub const REBUILD_BATCH: i64 = 2_000;
+
+/// Streams are snapshotted every this many events unless configured otherwise.
+pub const DEFAULT_SNAPSHOT_INTERVAL: u64 = 100;
 
 const EVENT_COLUMNS: &str =
     "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
@@ -89,7 +104,7 @@ fn event_from_parts(
     )
 }
 
-fn pg_event(row: &sqlx::postgres::PgRow) -> Result<SerializedEvent, StoreError> {
+pub(crate) fn pg_event(row: &sqlx::postgres::PgRow) -> Result<SerializedEvent, StoreError> {
     Ok(event_from_parts(
         row.try_get("aggregate_type")?,
         row.try_get("aggregate_id")?,
@@ -101,7 +116,7 @@ fn pg_event(row: &sqlx::postgres::PgRow) -> Result<SerializedEvent, StoreError> 
     ))
 }
 
-fn sqlite_event(row: &sqlx::sqlite::SqliteRow) -> Result<SerializedEvent, StoreError> {
+pub(crate) fn sqlite_event(row: &sqlx::sqlite::SqliteRow) -> Result<SerializedEvent, StoreError> {
     let payload: String = row.try_get("payload")?;
     let metadata: String = row.try_get("metadata")?;
     Ok(event_from_parts(
@@ -123,6 +138,11 @@ impl Store {
             db,
             projectors: projectors.into(),
             subscriptions: projections::all_subscriptions().into(),
+            snapshots: SnapshotPolicy {
+                default: DEFAULT_SNAPSHOT_INTERVAL,
+                by_type: Arc::new(std::collections::HashMap::new()),
+            },
+            rebuild_batch: REBUILD_BATCH,
         }
     }
 
@@ -132,6 +152,36 @@ impl Store {
             subscriptions: subscriptions.into(),
             ..self
         }
+    }
+
+    /// The same store snapshotting every `every` events (0: never), for every aggregate type
+    /// without its own interval.
+    pub fn with_snapshot_interval(mut self, every: u64) -> Store {
+        self.snapshots.default = every;
+        self
+    }
+
+    /// The same store snapshotting streams of `aggregate_type` every `every` events (0: never).
+    pub fn with_snapshot_interval_for(mut self, aggregate_type: &str, every: u64) -> Store {
+        let mut by_type = (*self.snapshots.by_type).clone();
+        by_type.insert(aggregate_type.to_string(), every);
+        self.snapshots.by_type = Arc::new(by_type);
+        self
+    }
+
+    /// The same store rebuilding views `events` events at a time (tests use small batches).
+    pub fn with_rebuild_batch(mut self, events: i64) -> Store {
+        self.rebuild_batch = events.max(1);
+        self
+    }
+
+    /// The snapshot interval of `aggregate_type`.
+    pub fn snapshot_interval(&self, aggregate_type: &str) -> u64 {
+        self.snapshots
+            .by_type
+            .get(aggregate_type)
+            .copied()
+            .unwrap_or(self.snapshots.default)
     }
 
     /// The database.
@@ -150,11 +200,7 @@ impl Store {
 
     /// The command side for aggregate `A`, with its services.
     pub fn cqrs<A: Aggregate>(&self, services: A::Services) -> Cqrs<A> {
-        CqrsFramework::new(
-            PersistedEventStore::new_event_store(self.repository()),
-            vec![],
-            services,
-        )
+        Cqrs::new(self.clone(), services)
     }
 
     /// A view row's document.
@@ -334,38 +380,56 @@ impl Store {
     }
 
     /// Drops every view row and folds all events again, in commit order, in one transaction.
+    ///
+    /// Events are read in batches (by default [`REBUILD_BATCH`]) in commit order and folded in memory, so
+    /// memory holds the live view rows plus one batch, never every event; the rows are then
+    /// written in multi-row statements.
     pub async fn rebuild_projections(&self) -> Result<usize, StoreError> {
+        let mut rows = HashMap::new();
+        let mut total = 0usize;
+        let mut after = 0i64;
         match &self.db {
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("DELETE FROM views").execute(&mut *tx).await?;
-                let rows = sqlx::query(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events ORDER BY position"
-                ))
-                .fetch_all(&mut *tx)
-                .await?;
-                let events = rows.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
-                fold_into_views(&mut tx, &self.projectors, &events).await?;
+                let sql = format!(
+                    "SELECT position AS pos, {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT {}",
+                    self.rebuild_batch
+                );
+                loop {
+                    let batch = sqlx::query(&sql).bind(after).fetch_all(&mut *tx).await?;
+                    let Some(last) = batch.last() else { break };
+                    after = last.try_get("pos")?;
+                    let events = batch.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
+                    total += events.len();
+                    fold_in_memory(&self.projectors, &events, &mut rows)?;
+                }
+                write_rows_pg(&mut tx, &rows).await?;
                 tx.commit().await?;
-                Ok(events.len())
             }
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 sqlx::query("DELETE FROM views").execute(&mut *tx).await?;
-                let rows = sqlx::query(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid"
-                ))
-                .fetch_all(&mut *tx)
-                .await?;
-                let events = rows
-                    .iter()
-                    .map(sqlite_event)
-                    .collect::<Result<Vec<_>, _>>()?;
-                fold_into_views(&mut tx, &self.projectors, &events).await?;
+                let sql = format!(
+                    "SELECT rowid AS pos, {EVENT_COLUMNS} FROM events WHERE rowid > ?1 ORDER BY rowid LIMIT {}",
+                    self.rebuild_batch
+                );
+                loop {
+                    let batch = sqlx::query(&sql).bind(after).fetch_all(&mut *tx).await?;
+                    let Some(last) = batch.last() else { break };
+                    after = last.try_get("pos")?;
+                    let events = batch
+                        .iter()
+                        .map(sqlite_event)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    total += events.len();
+                    fold_in_memory(&self.projectors, &events, &mut rows)?;
+                }
+                write_rows_sqlite(&mut tx, &rows).await?;
                 tx.commit().await?;
-                Ok(events.len())
             }
         }
+        Ok(total)
     }
 
     /// Every view row as `(view_name, view_id, version, payload)`, for comparisons.

@@ -209,6 +209,17 @@ async fn rebuild_projections_reproduces_the_live_views(backend: Backend) {
     let folded = store.rebuild_projections().await.unwrap();
     assert_eq!(folded, 6);
     assert_eq!(store.dump_views().await.unwrap(), live);
+    // In batches smaller than the log (streaming: batch boundaries fall inside streams).
+    for batch in [1, 2, 4] {
+        let folded = store
+            .clone()
+            .with_rebuild_batch(batch)
+            .rebuild_projections()
+            .await
+            .unwrap();
+        assert_eq!(folded, 6);
+        assert_eq!(store.dump_views().await.unwrap(), live, "batch {batch}");
+    }
 }
 both_backends!(rebuild_projections_reproduces_the_live_views);
 
@@ -301,3 +312,62 @@ async fn a_rolled_back_event_queues_nothing(backend: Backend) {
     assert_eq!(store.outbox_len().await.unwrap(), 0);
 }
 both_backends!(a_rolled_back_event_queues_nothing);
+
+/// Snapshots (issue 12): whatever the interval, the state a command loads (newest snapshot plus
+/// the events after it) equals the state replayed from every event, after every command, and a
+/// snapshot is written only when a multiple of the interval is crossed.
+async fn state_from_a_snapshot_and_its_tail_equals_the_state_from_every_event(backend: Backend) {
+    for every in [1u64, 2, 3, 5, 7] {
+        let fresh = FreshDb::create(backend).await.unwrap();
+        let store = Store::new(
+            fresh.connect().await.unwrap(),
+            projections::all_projectors(),
+        )
+        .with_snapshot_interval_for("challenge", every);
+        assert_eq!(store.snapshot_interval("challenge"), every);
+        let cqrs = store.cqrs::<Challenge>(services());
+        let id = format!("c-snap-{every}");
+        cqrs.execute(&id, draft()).await.unwrap();
+        // Amendments, a refused command in between (nothing stored), more amendments.
+        for n in 0..12u32 {
+            if n == 6 {
+                assert!(cqrs.execute(&id, draft()).await.is_err());
+            }
+            cqrs.execute(&id, amend(&format!("第{n}次修改")))
+                .await
+                .unwrap();
+            let (from_snapshot, v1) = cqrs.load(&id).await.unwrap();
+            let (replayed, v2) = cqrs.load_replaying(&id).await.unwrap();
+            assert_eq!(v1, v2);
+            assert_eq!(v1, u64::from(n) + 2);
+            assert_eq!(
+                serde_json::to_value(&from_snapshot).unwrap(),
+                serde_json::to_value(&replayed).unwrap(),
+                "interval {every}, version {v1}"
+            );
+        }
+        let snapshot_at: Option<i64> = match store.db() {
+            store::Db::Postgres(pool) => sqlx::query_scalar(
+                "SELECT MAX(last_sequence) FROM snapshots WHERE aggregate_id = $1",
+            )
+            .bind(&id)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+            store::Db::Sqlite(pool) => sqlx::query_scalar(
+                "SELECT MAX(last_sequence) FROM snapshots WHERE aggregate_id = ?1",
+            )
+            .bind(&id)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        };
+        // 13 events: the newest snapshot sits at the last multiple of the interval.
+        assert_eq!(
+            snapshot_at,
+            Some((13 / every * every) as i64),
+            "interval {every}"
+        );
+    }
+}
+both_backends!(state_from_a_snapshot_and_its_tail_equals_the_state_from_every_event);

@@ -379,66 +379,102 @@ fn audience(caller: &Caller, view: &BidView) -> Option<Audience> {
     None
 }
 
-fn drop_keys(value: &mut Value, keys: &[&str]) {
+/// Lead and members of the bid (申报单位).
+const PARTY: u8 = 1;
+/// A seated expert (评审专家).
+const REVIEWER: u8 = 2;
+/// Anyone authenticated, once the 公示 has started.
+const PUBLIC: u8 = 4;
+/// Officers and auditors only.
+const NOBODY_ELSE: u8 = 0;
+
+/// Who besides officers and auditors may see each field of a bid: an allow-list, so a field
+/// added to the view later stays hidden from everyone else until it is listed here (a test
+/// checks that every field of the view is).
+const BID_FIELDS: &[(&str, u8)] = &[
+    ("id", PARTY | REVIEWER | PUBLIC),
+    ("version", PARTY | REVIEWER | PUBLIC),
+    ("status", PARTY | REVIEWER | PUBLIC),
+    ("challenge_id", PARTY | REVIEWER | PUBLIC),
+    ("programme", PARTY | REVIEWER),
+    ("demand_owner", PARTY | REVIEWER),
+    ("lead", PARTY | REVIEWER | PUBLIC),
+    ("lead_name", PARTY | REVIEWER | PUBLIC),
+    // The demand owner's handle on the anonymised shortlist.
+    ("alias", NOBODY_ELSE),
+    ("title", PARTY | REVIEWER | PUBLIC),
+    ("team_lead", PARTY | REVIEWER | PUBLIC),
+    ("technical_plan", PARTY | REVIEWER),
+    ("requested_fen", PARTY | REVIEWER | PUBLIC),
+    ("members", PARTY | REVIEWER | PUBLIC),
+    ("subtopics", PARTY | REVIEWER),
+    ("joint_agreement_ref", PARTY | REVIEWER),
+    ("milestones", PARTY | REVIEWER),
+    ("revision", PARTY | REVIEWER),
+    ("revisions", PARTY | REVIEWER),
+    ("submissions", PARTY | REVIEWER),
+    ("submitted_on", PARTY | REVIEWER),
+    ("call_cap_fen", PARTY | REVIEWER),
+    ("attachments", PARTY | REVIEWER),
+    ("withdrawal", PARTY | REVIEWER),
+    ("formal_check", PARTY | REVIEWER),
+    // Who reviews is not told to the team.
+    ("panel", NOBODY_ELSE),
+    // A seated expert sees only their own assessments (filtered below).
+    ("assessments", REVIEWER),
+    ("defence", PARTY | REVIEWER),
+    ("review", PARTY),
+    ("demand_owner_opinion", NOBODY_ELSE),
+    ("notice", PARTY | REVIEWER | PUBLIC),
+    ("objections", PARTY),
+    ("award", PARTY),
+    ("created_at", PARTY | REVIEWER),
+    ("updated_at", PARTY | REVIEWER),
+];
+
+/// What the team sees of the review conclusion: not the officer's note.
+const REVIEW_FIELDS_FOR_PARTY: &[&str] = &["mean_score_x100", "assessments_counted", "recommended"];
+
+/// What the team sees of an objection: not who objected.
+const OBJECTION_FIELDS_FOR_PARTY: &[&str] =
+    &["no", "grounds", "evidence_ref", "filed_on", "resolution"];
+
+fn keep_only(value: &mut Value, allowed: impl Fn(&str) -> bool) {
     if let Some(map) = value.as_object_mut() {
-        for k in keys {
-            map.remove(*k);
-        }
+        map.retain(|k, _| allowed(k));
     }
 }
 
 /// The bid document trimmed to what `audience` may see.
 fn shaped(mut value: Value, audience: &Audience) -> Value {
+    let bit = match audience {
+        Audience::Full => return value,
+        Audience::Party => PARTY,
+        Audience::Reviewer(_) => REVIEWER,
+        Audience::Public => PUBLIC,
+    };
+    keep_only(&mut value, |k| {
+        BID_FIELDS
+            .iter()
+            .any(|(field, who)| *field == k && who & bit != 0)
+    });
     match audience {
-        Audience::Full => {}
         Audience::Party => {
-            drop_keys(
-                &mut value,
-                &["panel", "assessments", "demand_owner_opinion", "alias"],
-            );
             if let Some(review) = value.get_mut("review") {
-                drop_keys(review, &["note"]);
+                keep_only(review, |k| REVIEW_FIELDS_FOR_PARTY.contains(&k));
             }
             if let Some(Value::Array(objections)) = value.get_mut("objections") {
                 for o in objections {
-                    drop_keys(o, &["objector_sub", "objector_name", "objector_org"]);
+                    keep_only(o, |k| OBJECTION_FIELDS_FOR_PARTY.contains(&k));
                 }
             }
         }
         Audience::Reviewer(sub) => {
-            drop_keys(
-                &mut value,
-                &[
-                    "panel",
-                    "review",
-                    "demand_owner_opinion",
-                    "objections",
-                    "alias",
-                    "award",
-                ],
-            );
             if let Some(Value::Array(assessments)) = value.get_mut("assessments") {
                 assessments.retain(|a| a.get("reviewer").and_then(Value::as_str) == Some(sub));
             }
         }
-        Audience::Public => {
-            let keep = [
-                "id",
-                "version",
-                "status",
-                "challenge_id",
-                "title",
-                "team_lead",
-                "lead",
-                "lead_name",
-                "members",
-                "requested_fen",
-                "notice",
-            ];
-            if let Some(map) = value.as_object_mut() {
-                map.retain(|k, _| keep.contains(&k.as_str()));
-            }
-        }
+        Audience::Full | Audience::Public => {}
     }
     value
 }
@@ -1186,4 +1222,62 @@ async fn my_reviews(
         items,
         next_cursor: page.next_cursor,
     }))
+}
+
+#[cfg(test)]
+mod audience_tests {
+    use super::*;
+
+    fn full_bid() -> Value {
+        let content = bid::BidContent {
+            title: "t".into(),
+            team_lead: "张三".into(),
+            technical_plan: "p".into(),
+            requested: kernel::Money::from_fen(1),
+            members: vec![],
+            subtopics: vec![],
+            joint_agreement_ref: Some("JA".into()),
+            milestones: vec![],
+        };
+        let view = BidView {
+            content: Some(content),
+            ..BidView::default()
+        };
+        serde_json::to_value(view).unwrap()
+    }
+
+    #[test]
+    fn every_field_of_the_bid_view_names_its_audiences() {
+        let value = full_bid();
+        for key in value.as_object().unwrap().keys() {
+            assert!(
+                BID_FIELDS.iter().any(|(field, _)| field == key),
+                "the bid view's field `{key}` is not in BID_FIELDS: decide who may see it"
+            );
+        }
+    }
+
+    #[test]
+    fn each_audience_sees_only_its_fields() {
+        let value = full_bid();
+        let public = shaped(value.clone(), &Audience::Public);
+        assert!(public.get("technical_plan").is_none());
+        assert!(public.get("title").is_some());
+        let party = shaped(value.clone(), &Audience::Party);
+        for hidden in ["panel", "assessments", "demand_owner_opinion", "alias"] {
+            assert!(party.get(hidden).is_none(), "{hidden}");
+        }
+        let reviewer = shaped(value.clone(), &Audience::Reviewer("r1".into()));
+        for hidden in [
+            "panel",
+            "review",
+            "demand_owner_opinion",
+            "objections",
+            "alias",
+            "award",
+        ] {
+            assert!(reviewer.get(hidden).is_none(), "{hidden}");
+        }
+        assert_eq!(shaped(value.clone(), &Audience::Full), value);
+    }
 }

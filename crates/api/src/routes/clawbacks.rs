@@ -8,7 +8,7 @@ use clawback::{
     ObjectionDecision, OpenClawback, Subject,
 };
 use kernel::{Actor, Money, OrgCode, Role};
-use projections::{ClawbackLedgerView, ClawbackView, Cursor, ListQuery, Page, MAX_PAGE};
+use projections::{ClawbackLedgerView, ClawbackView, ListQuery, Page};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -82,7 +82,6 @@ struct OpenDto {
     debtor: String,
     basis: Option<BasisDto>,
     amount_fen: i64,
-    disbursed_fen: Option<i64>,
 }
 
 /// `RecoveryNotice` in the OpenAPI document.
@@ -149,44 +148,6 @@ fn subject_of(dto: SubjectDto) -> Result<Subject, ApiError> {
     }
 }
 
-/// What every other case on `subject` claims, at its current amount owed. A withdrawn case
-/// owes only what was repaid or waived before the withdrawal, so it counts for no more.
-pub(crate) async fn owed_in_other_cases(
-    state: &AppState,
-    subject: &Subject,
-    except: &str,
-) -> Result<Money, ApiError> {
-    let mut total = Money::ZERO;
-    let mut after = None;
-    loop {
-        let page = state
-            .store()
-            .list(
-                ClawbackView::NAME,
-                &ListQuery {
-                    parent: Some(subject.id().to_string()),
-                    after: after.take(),
-                    limit: MAX_PAGE,
-                    ..ListQuery::default()
-                },
-            )
-            .await?;
-        for row in &page.items {
-            let view: ClawbackView = serde_json::from_value(row.clone())
-                .map_err(|e| ApiError::Internal(format!("clawback view: {e}")))?;
-            if view.id != except && view.subject.as_ref() == Some(subject) {
-                total = total
-                    .checked_add(Money::from_fen(view.amounts.owed_fen))
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-            }
-        }
-        match page.next_cursor.as_deref().and_then(Cursor::decode) {
-            Some(c) => after = Some(c),
-            None => return Ok(total),
-        }
-    }
-}
-
 async fn load_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
     state
         .store()
@@ -225,31 +186,36 @@ async fn open_clawback(
     let basis = present("basis", dto.basis)?;
     let debtor = OrgCode::parse(&dto.debtor)
         .map_err(|e| ApiError::field("debtor", e.code(), e.to_string()))?;
-    // Until project and consortium views record disbursements, the officer states the total
-    // disbursed to the subject from the treasury records.
-    let disbursed = Money::from_fen(present("disbursed_fen", dto.disbursed_fen)?);
     let id = state.ids().new_id().to_string();
-    let command = ClawbackCommand::Open(OpenClawback {
-        owed_in_other_cases: owed_in_other_cases(&state, &subject, &id).await?,
-        subject,
-        debtor,
-        basis: Basis {
-            kind: basis.kind,
-            reference: basis.reference,
-        },
-        amount: Money::from_fen(dto.amount_fen),
-        disbursed_to_subject: disbursed,
-        opened_by: actor.sub.clone(),
-        referral: None,
-    });
+    let basis = Basis {
+        kind: basis.kind,
+        reference: basis.reference,
+    };
+    let amount = Money::from_fen(dto.amount_fen);
+    // The claim is checked against the ledger's own figures inside the command's transaction.
+    let needs = crate::recoverable::needs(&subject, store::FactNeeds::none());
     CommandCall::new(actor, &request_id, IfMatch(None))
-        .run(
+        .run_with_facts(
             &state,
             state.clawbacks(),
             &id,
             false,
             "OpenClawback",
-            command,
+            needs,
+            |facts| {
+                let ledger = crate::recoverable::recoverable(facts, &subject, &id)?;
+                Ok(ClawbackCommand::Open(OpenClawback {
+                    subject: subject.clone(),
+                    debtor: debtor.clone(),
+                    basis: basis.clone(),
+                    amount,
+                    disbursed_to_subject: ledger.disbursed,
+                    owed_in_other_cases: ledger.owed_in_other_cases,
+                    recipients: ledger.recipients,
+                    opened_by: actor.sub.clone(),
+                    referral: None,
+                }))
+            },
         )
         .await?;
     case_response(&state, &id, StatusCode::CREATED).await

@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
+use clawback::Subject;
 use integrity::{CaseSource, IntegrityCommand, OpenIntegrityCase, Recovery, Severity};
 use kernel::{Money, OrgCode, Role};
 use projections::IntegrityView;
@@ -81,7 +82,6 @@ struct DismissalDto {
 struct RecoveryDto {
     project: String,
     amount_fen: i64,
-    disbursed_fen: i64,
 }
 
 /// `ArchiveRecording` in the OpenAPI document.
@@ -259,29 +259,56 @@ async fn record_in_archive(
     Path((org, case)): Path<(String, String)>,
     Body(dto): Body<RecordDto>,
 ) -> Result<Response, ApiError> {
-    let command = IntegrityCommand::RecordInArchive {
-        case_id: case,
-        bar_years: dto.bar_years,
-        recover: dto
-            .recover
-            .into_iter()
-            .map(|r| Recovery {
-                project: r.project,
-                amount: Money::from_fen(r.amount_fen),
-                disbursed: Money::from_fen(r.disbursed_fen),
-            })
-            .collect(),
-    };
-    run(
-        &state,
-        &caller,
-        &request_id,
-        if_match,
-        &org,
-        "RecordInArchive",
-        command,
-    )
-    .await
+    let actor = caller.require(Role::Officer)?;
+    let org = org_of(&org)?;
+    // Each recovery is bounded by what the ledger says was disbursed to the project, net of
+    // every clawback case on it, read under the projects' locks inside this command.
+    let subjects: Vec<Subject> = dto
+        .recover
+        .iter()
+        .map(|r| Subject::Project(r.project.clone()))
+        .collect();
+    let needs = subjects.iter().fold(store::FactNeeds::none(), |n, s| {
+        crate::recoverable::needs(s, n)
+    });
+    let bar_years = dto.bar_years;
+    CommandCall::new(actor, &request_id, if_match)
+        .run_with_facts(
+            &state,
+            state.integrity(),
+            org.as_str(),
+            true,
+            "RecordInArchive",
+            needs,
+            |facts| {
+                let mut recover = Vec::with_capacity(dto.recover.len());
+                for (r, subject) in dto.recover.iter().zip(&subjects) {
+                    let ledger = crate::recoverable::recoverable(facts, subject, "")?;
+                    if !ledger.recipients.contains(&org) {
+                        return Err(ApiError::Refused {
+                            status: StatusCode::UNPROCESSABLE_ENTITY,
+                            code: "debtor_not_recipient",
+                            detail: format!(
+                                "{org} is not a recipient of record of project {} (its lead or a member)",
+                                r.project
+                            ),
+                        });
+                    }
+                    recover.push(Recovery {
+                        project: r.project.clone(),
+                        amount: Money::from_fen(r.amount_fen),
+                        disbursed: ledger.net(),
+                    });
+                }
+                Ok(IntegrityCommand::RecordInArchive {
+                    case_id: case.clone(),
+                    bar_years,
+                    recover,
+                })
+            },
+        )
+        .await?;
+    record_response(&state, &org, StatusCode::OK, None).await
 }
 
 async fn revoke_record(

@@ -1,5 +1,6 @@
 //! The router, built from one table so that the OpenAPI test can compare the two.
 
+mod attention;
 mod audit;
 mod awards;
 mod bids;
@@ -12,8 +13,6 @@ mod health;
 mod integrity_records;
 mod projects;
 mod support;
-
-pub(crate) use clawbacks::owed_in_other_cases;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -62,6 +61,7 @@ fn all() -> Routes {
     let routes = evaluation_rounds::routes(routes);
     let routes = audit::routes(routes);
     let routes = bids::routes(routes);
+    let routes = attention::routes(routes);
     let routes = support::routes(routes);
     awards::routes(routes)
 }
@@ -109,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             audit::auditors_read_only,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotency,
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(

@@ -24,9 +24,7 @@ use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::integrity::active_bars;
 use crate::{ApiError, AppState};
 
-// Until the lead's runner lands, `run_with_facts` comes from this shim; then this line and the
-// `interim` module go, and every call site stays as it is.
-use interim::{FactNeeds, Facts, RunWithFacts};
+use store::{FactNeeds, Facts};
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route("/v1/support-instruments", &["get"], get(list_instruments))
@@ -375,7 +373,7 @@ impl Cmd<'_> {
         build: F,
     ) -> Result<Response, ApiError>
     where
-        F: FnOnce(Money) -> SupportCommand + Send,
+        F: Fn(Money) -> SupportCommand + Send,
     {
         let row = SupportUsageView::row_id(&view.beneficiary, &view.instrument, &view.period);
         let needs = FactNeeds {
@@ -473,10 +471,10 @@ async fn decide_support(
     };
     c.run_on_cap(actor, "DecideSupport", &view, move |already_granted| {
         SupportCommand::Decide(DecideSupport {
-            outcome,
-            decided_by,
+            outcome: outcome.clone(),
+            decided_by: decided_by.clone(),
             already_granted,
-            bars,
+            bars: bars.clone(),
         })
     })
     .await
@@ -503,9 +501,9 @@ async fn approve_case_by_case(
     };
     c.run_on_cap(actor, "ApproveCaseByCase", &view, move |already_granted| {
         SupportCommand::ApproveCaseByCase {
-            approved_by,
+            approved_by: approved_by.clone(),
             already_granted,
-            bars,
+            bars: bars.clone(),
         }
     })
     .await
@@ -556,86 +554,4 @@ async fn refer_recovery(
         id: &id,
     };
     c.run(actor, "ReferSupportRecovery", command).await
-}
-
-/// Stand-in for the lead's `CommandCall::run_with_facts` (issue 11), with its signature.
-///
-/// NOT the real thing: it reads the rows before the command's transaction and takes no lock,
-/// so two decisions at once can both see the same usage. It exists so that the handlers above
-/// are written against the final call; the concurrency guarantee comes with the real runner.
-mod interim {
-    use std::collections::HashMap;
-
-    use cqrs_es::Aggregate;
-    use kernel::DomainError;
-    use serde_json::Value;
-    use store::Cqrs;
-
-    use crate::execute::CommandCall;
-    use crate::{ApiError, AppState};
-
-    /// The facts a command reads: lock keys and `(view_name, view_id)` rows.
-    #[derive(Debug, Clone, Default)]
-    pub(super) struct FactNeeds {
-        pub(super) locks: Vec<String>,
-        pub(super) rows: Vec<(String, String)>,
-    }
-
-    /// The rows read.
-    #[derive(Debug, Default)]
-    pub(super) struct Facts {
-        rows: HashMap<(String, String), Value>,
-    }
-
-    impl Facts {
-        pub(super) fn row(&self, view: &str, id: &str) -> Option<&Value> {
-            self.rows.get(&(view.to_string(), id.to_string()))
-        }
-    }
-
-    pub(super) trait RunWithFacts {
-        #[allow(clippy::too_many_arguments)]
-        async fn run_with_facts<A, F>(
-            &self,
-            state: &AppState,
-            cqrs: &Cqrs<A>,
-            id: &str,
-            must_exist: bool,
-            name: &str,
-            needs: FactNeeds,
-            build: F,
-        ) -> Result<(), ApiError>
-        where
-            A: Aggregate,
-            A::Error: DomainError,
-            F: FnOnce(&Facts) -> Result<A::Command, ApiError> + Send;
-    }
-
-    impl RunWithFacts for CommandCall<'_> {
-        async fn run_with_facts<A, F>(
-            &self,
-            state: &AppState,
-            cqrs: &Cqrs<A>,
-            id: &str,
-            must_exist: bool,
-            name: &str,
-            needs: FactNeeds,
-            build: F,
-        ) -> Result<(), ApiError>
-        where
-            A: Aggregate,
-            A::Error: DomainError,
-            F: FnOnce(&Facts) -> Result<A::Command, ApiError> + Send,
-        {
-            let _ = &needs.locks;
-            let mut facts = Facts::default();
-            for (view, row) in needs.rows {
-                if let Some(value) = state.store().view(&view, &row).await? {
-                    facts.rows.insert((view, row), value);
-                }
-            }
-            let command = build(&facts)?;
-            self.run(state, cqrs, id, must_exist, name, command).await
-        }
-    }
 }

@@ -62,7 +62,7 @@ async fn run<A>(
 ) -> Vec<Value>
 where
     A: Aggregate + Clone,
-    A::Command: Clone,
+    A::Command: Clone + Send,
     A::Services: Clone,
     A::Error: std::fmt::Debug,
 {
@@ -109,7 +109,7 @@ where
 pub fn rebuilt_equals_live<A>(backend: Backend, script: Script<A>)
 where
     A: Aggregate + Clone,
-    A::Command: Clone,
+    A::Command: Clone + Send,
     A::Services: Clone,
     A::Error: std::fmt::Debug,
 {
