@@ -20,3 +20,4 @@ mod projects;
 mod races;
 mod recovery;
 mod transparency;
+mod support;

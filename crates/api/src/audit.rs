@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use store::chain::{self, Verdict};
 use store::{Store, StoreError, StreamId};
+use support::SupportApplication;
 
 /// Why a stored event could not be folded or read for links.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +79,7 @@ pub const FOLDS: &[(&str, FoldFn)] = &[
     (ClawbackCase::TYPE, fold::<ClawbackCase>),
     (IntegrityRecord::TYPE, fold::<IntegrityRecord>),
     (bid::Bid::TYPE, fold::<bid::Bid>),
+    (SupportApplication::TYPE, fold::<SupportApplication>),
 ];
 
 /// The fold function of `aggregate_type`, if it is registered.
@@ -147,6 +149,7 @@ pub const LINKS: &[LinkRule] = &[
     LinkRule::of::<Race>(),
     LinkRule::of::<ClawbackCase>(),
     LinkRule::of::<IntegrityRecord>(),
+    LinkRule::of::<SupportApplication>(),
 ];
 
 fn stream(aggregate_type: &str, aggregate_id: &str) -> StreamId {
@@ -194,10 +197,19 @@ impl ProjectLinks for Race {
     }
 }
 
-// A clawback case on a project joins that project's dossier; a case on a consortium joins none.
+// A clawback case on a project joins that project's dossier, and a case on a support
+// application joins the application's; a case on a consortium joins none.
 impl ProjectLinks for ClawbackCase {
     fn links(id: &str, event: &Self::Event) -> Vec<Link> {
         match event {
+            ClawbackEvent::ClawbackOpened {
+                subject: Subject::SupportApplication(application),
+                ..
+            } => vec![Link {
+                member: stream(ClawbackCase::TYPE, id),
+                of: stream(SupportApplication::TYPE, application),
+                relation: "clawback_case",
+            }],
             ClawbackEvent::ClawbackOpened {
                 subject: Subject::Project(project),
                 ..
@@ -229,6 +241,14 @@ impl ProjectLinks for IntegrityRecord {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+// A support application is a root of its own dossier (the clawback case it leads to joins it);
+// it names no other stream.
+impl ProjectLinks for SupportApplication {
+    fn links(_id: &str, _event: &Self::Event) -> Vec<Link> {
+        Vec::new()
     }
 }
 

@@ -124,6 +124,9 @@ async fn react(
         projections::OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY => {
             crate::recovery::open_clawback_for_consortium_recovery(&reaction).await
         }
+        projections::OPEN_CLAWBACK_FOR_SUPPORT_RECOVERY => {
+            crate::recovery::open_clawback_for_support_recovery(&reaction).await
+        }
         projections::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION => {
             crate::recovery::open_integrity_case_for_clawback_escalation(&reaction).await
         }

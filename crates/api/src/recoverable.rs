@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use clawback::Subject;
 use kernel::{Money, OrgCode};
-use projections::{ClawbackLedgerView, ConsortiumView, ProjectView};
+use projections::{ClawbackLedgerView, ConsortiumView, ProjectView, SupportApplicationView};
 use serde_json::Value;
 use store::{FactNeeds, Facts};
 
@@ -19,7 +19,8 @@ pub(crate) struct Recoverable {
     pub(crate) disbursed: Money,
     /// Owed now by every other case on the subject.
     pub(crate) owed_in_other_cases: Money,
-    /// Who received the money: a project's lead and members, a consortium's lead.
+    /// Who received the money: a project's lead and members, a consortium's lead, a support
+    /// application's beneficiary.
     pub(crate) recipients: Vec<OrgCode>,
 }
 
@@ -34,6 +35,7 @@ fn view_of(subject: &Subject) -> (&'static str, &str) {
     match subject {
         Subject::Project(id) => (ProjectView::NAME, id.as_str()),
         Subject::Consortium(id) => (ConsortiumView::NAME, id.as_str()),
+        Subject::SupportApplication(id) => (SupportApplicationView::NAME, id.as_str()),
     }
 }
 
@@ -84,6 +86,10 @@ pub(crate) fn recoverable(
         Subject::Consortium(_) => (
             row["disbursed_total_fen"].as_i64().unwrap_or(0),
             orgs(&[&row["lead"]]),
+        ),
+        Subject::SupportApplication(_) => (
+            row["disbursed_fen"].as_i64().unwrap_or(0),
+            orgs(&[&row["beneficiary"]]),
         ),
     };
     let owed = match facts.row(ClawbackLedgerView::NAME, ClawbackLedgerView::ROW) {

@@ -79,7 +79,7 @@ pub(crate) async fn open_integrity_case_for_clawback_escalation(
     }
     let related_projects = match subject {
         Subject::Project(id) => vec![id],
-        Subject::Consortium(_) => vec![],
+        Subject::Consortium(_) | Subject::SupportApplication(_) => vec![],
     };
     let command = IntegrityCommand::OpenCase(OpenIntegrityCase {
         case_id: reaction_id(r.event, "integrity_case"),
@@ -189,4 +189,16 @@ pub(crate) async fn open_clawback_for_consortium_recovery(
     };
     let subject = Subject::Consortium(r.event.aggregate_id.clone());
     open_case(r, subject, debtor, BasisKind::ConsortiumRemedy, amount).await
+}
+
+/// `support_application` `RecoveryReferred` (a grant found improper) → `ClawbackCase.Open`
+/// against the beneficiary for the amount the officer referred.
+pub(crate) async fn open_clawback_for_support_recovery(
+    r: &Reaction<'_>,
+) -> Result<(), ReactionError> {
+    let support::SupportEvent::RecoveryReferred { debtor, amount, .. } = payload(r)? else {
+        return Ok(());
+    };
+    let subject = Subject::SupportApplication(r.event.aggregate_id.clone());
+    open_case(r, subject, debtor, BasisKind::OfficerDecision, amount).await
 }

@@ -9,6 +9,7 @@ use kernel::policy::Catalogue;
 use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
 use project::{Project, ProjectServices, Race};
 use store::{Cqrs, Db, Store};
+use support::{SupportApplication, SupportCatalogue, SupportServices};
 
 use crate::{resolve_secret, Config, ConfigError};
 
@@ -30,6 +31,8 @@ struct Inner {
     consortia: Cqrs<Consortium>,
     evaluation_rounds: Cqrs<EvaluationRound>,
     attention: Cqrs<attention::AttentionItem>,
+    support_applications: Cqrs<SupportApplication>,
+    support_catalogue: Arc<SupportCatalogue>,
     programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -85,6 +88,11 @@ impl AppState {
         let evaluation_rounds =
             store.cqrs::<EvaluationRound>(EvaluationServices::new(clock.clone()));
         let attention = store.cqrs::<attention::AttentionItem>(());
+        let support_catalogue = Arc::new(SupportCatalogue::kunshan());
+        let support_applications = store.cqrs::<SupportApplication>(SupportServices::new(
+            clock.clone(),
+            support_catalogue.clone(),
+        ));
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -97,6 +105,8 @@ impl AppState {
                 consortia,
                 evaluation_rounds,
                 attention,
+                support_applications,
+                support_catalogue,
                 programmes,
                 clock,
                 ids,
@@ -201,6 +211,16 @@ impl AppState {
     /// The attention-item command side (refused reactions on the officers' work list).
     pub fn attention(&self) -> &Cqrs<attention::AttentionItem> {
         &self.inner.attention
+    }
+
+    /// The support-application command side.
+    pub fn support_applications(&self) -> &Cqrs<SupportApplication> {
+        &self.inner.support_applications
+    }
+
+    /// The support-instrument catalogue.
+    pub fn support_catalogue(&self) -> &SupportCatalogue {
+        &self.inner.support_catalogue
     }
 
     /// The programme catalogue.

@@ -230,11 +230,12 @@ fn every_registered_aggregate_type_has_this_property_test() {
             "evaluation_round",
             "clawback_case",
             "integrity_record",
-            "bid"
+            "bid",
+            "support_application"
         ],
         "a new aggregate in api::audit::FOLDS needs its own property test (here, in \
          state_at_version_projects.rs, state_at_version_consortia.rs, \
-         state_at_version_clawbacks.rs or bid_state_at_version.rs)"
+         state_at_version_clawbacks.rs, state_at_version_support.rs or bid_state_at_version.rs)"
     );
 }
 

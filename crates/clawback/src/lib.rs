@@ -32,21 +32,24 @@ pub enum Subject {
     Project(String),
     /// An innovation consortium (创新联合体), by stream id.
     Consortium(String),
+    /// A rule-based support application (政策性资助申请), by stream id.
+    SupportApplication(String),
 }
 
 impl Subject {
     /// The subject's stream id.
     pub fn id(&self) -> &str {
         match self {
-            Subject::Project(id) | Subject::Consortium(id) => id,
+            Subject::Project(id) | Subject::Consortium(id) | Subject::SupportApplication(id) => id,
         }
     }
 
-    /// `project` or `consortium`.
+    /// `project`, `consortium` or `support_application`.
     pub fn kind(&self) -> &'static str {
         match self {
             Subject::Project(_) => "project",
             Subject::Consortium(_) => "consortium",
+            Subject::SupportApplication(_) => "support_application",
         }
     }
 }

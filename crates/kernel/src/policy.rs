@@ -147,6 +147,25 @@ pub const CLAWBACK_OBJECTION_WORKING_DAYS: u32 = 5;
 /// (004_c8247068307aab5b.txt「3年內不得參與績效評價」).
 pub const INTEGRITY_SERIOUS_BAR_YEARS: u32 = 3;
 
+/// The technology-transfer post-subsidy rate, in basis points of the transaction amount the
+/// enterprise actually paid (002_69ce353481df4c50.txt「按照每个项目企业实际支付交易额的3%给予后补助」).
+pub const BROKER_POST_SUBSIDY_RATE_BP: u32 = 300;
+
+/// Most a technology-transfer intermediary receives in one year
+/// (002_69ce353481df4c50.txt「同一年度技术转移中介服务方资助额度最高50万元」).
+pub const BROKER_ANNUAL_CAP: Money = Money::from_wan_yuan(50);
+
+/// The highest share of a science-insurance premium that is subsidised, in basis points
+/// (002_69ce353481df4c50.txt「对于购买相关科技保险的科技型企业给予最高保费支出额度50%的补贴」).
+pub const INSURANCE_PREMIUM_SUBSIDY_MAX_RATE_BP: u32 = 5000;
+
+/// Most an incubator operator is rewarded in one year for a passed performance assessment
+/// (002_69ce353481df4c50.txt「单个载体运营机构一年奖励最高100万元」).
+pub const INCUBATOR_PERFORMANCE_REWARD_MAX_PER_YEAR: Money = Money::from_wan_yuan(100);
+
+/// Most a new R&D institution receives (002_69ce353481df4c50.txt「最高给予1000万元资助」).
+pub const NRDI_MAX_SUPPORT: Money = Money::from_wan_yuan(1000);
+
 #[cfg(test)]
 mod review_criteria_tests {
     use super::*;

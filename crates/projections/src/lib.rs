@@ -16,6 +16,7 @@ mod list;
 mod project_view;
 mod projector;
 mod subscription;
+mod support_view;
 #[cfg(test)]
 mod tests;
 
@@ -58,5 +59,10 @@ pub use subscription::LANE_LEAVES_RACE;
 pub use subscription::{
     all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY,
     OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY, OPEN_CLAWBACK_FOR_PROJECT_RECOVERY,
-    OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION, RACE_TO_LANES,
+    OPEN_CLAWBACK_FOR_SUPPORT_RECOVERY, OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION, RACE_TO_LANES,
+};
+pub use support_view::{
+    SupportApplicationView, SupportDecisionEntry, SupportListProjector, SupportProposalEntry,
+    SupportRecoveryEntry, SupportTrancheEntry, SupportUsageProjector, SupportUsageView,
+    UsageGrantEntry,
 };

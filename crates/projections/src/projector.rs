@@ -210,6 +210,17 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
         >::new(crate::AttentionView::NAME)),
     ];
     all.extend(consortium_projectors());
+    all.extend(support_projectors());
+    all
+}
+
+/// The projectors of the support-application lists and the cap usage.
+fn support_projectors() -> Vec<Arc<dyn Projector>> {
+    let mut all: Vec<Arc<dyn Projector>> = crate::SupportListProjector::all()
+        .into_iter()
+        .map(|p| Arc::new(p) as Arc<dyn Projector>)
+        .collect();
+    all.push(Arc::new(crate::SupportUsageProjector));
     all
 }
 

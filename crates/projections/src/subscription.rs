@@ -60,6 +60,12 @@ pub fn all_subscriptions() -> Vec<Subscription> {
         },
         crate::evaluation_view::EVALUATION_RESULTS,
         AWARD_OUTCOME,
+        // A support grant found improper opens a clawback case (追回).
+        Subscription {
+            reactor: OPEN_CLAWBACK_FOR_SUPPORT_RECOVERY,
+            aggregate_type: "support_application",
+            event_types: &["RecoveryReferred"],
+        },
     ]
 }
 
@@ -75,6 +81,9 @@ pub const OPEN_CLAWBACK_FOR_PROJECT_RECOVERY: &str = "open_clawback_for_project_
 
 /// Reactor: `consortium` `RecoveryReferred` → `ClawbackCase.Open`.
 pub const OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY: &str = "open_clawback_for_consortium_recovery";
+
+/// Reactor: `support_application` `RecoveryReferred` → `ClawbackCase.Open`.
+pub const OPEN_CLAWBACK_FOR_SUPPORT_RECOVERY: &str = "open_clawback_for_support_recovery";
 
 /// Carries a race's checkpoint results and conclusion to its lanes' projects.
 pub const RACE_TO_LANES: &str = "race_to_lanes";

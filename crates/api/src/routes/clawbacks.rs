@@ -139,10 +139,11 @@ fn subject_of(dto: SubjectDto) -> Result<Subject, ApiError> {
     match dto.kind.as_str() {
         "project" => Ok(Subject::Project(dto.id)),
         "consortium" => Ok(Subject::Consortium(dto.id)),
+        "support_application" => Ok(Subject::SupportApplication(dto.id)),
         other => Err(ApiError::field(
             "subject.kind",
             "invalid_value",
-            format!("must be `project` or `consortium`, not {other:?}"),
+            format!("must be `project`, `consortium` or `support_application`, not {other:?}"),
         )),
     }
 }

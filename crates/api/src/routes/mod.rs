@@ -15,6 +15,7 @@ mod projects;
 mod transparency;
 
 pub(crate) use transparency::spawn_checkpoints;
+mod support;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
@@ -65,6 +66,7 @@ fn all() -> Routes {
     let routes = bids::routes(routes);
     let routes = transparency::routes(routes);
     let routes = attention::routes(routes);
+    let routes = support::routes(routes);
     awards::routes(routes)
 }
 
