@@ -19,5 +19,5 @@ mod openapi;
 mod projects;
 mod races;
 mod recovery;
-mod transparency;
 mod support;
+mod transparency;
