@@ -18,7 +18,6 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, Path};
 use crate::{ApiError, AppState};
-use app::active_bars;
 use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -214,27 +213,31 @@ async fn award(
             orgs.extend(c.members.iter().cloned());
         }
     }
-    let bars = active_bars(&state, &orgs, state.clock().today()).await?;
-    let command = ChallengeCommand::Award(AwardChallenge {
-        candidates,
-        winners: dto
-            .winners
-            .into_iter()
-            .map(|w| WinnerPick {
-                bid_id: w.bid_id,
-                amount: Money::from_fen(w.amount_fen),
-            })
-            .collect(),
-        bars,
-    });
+    let winners: Vec<WinnerPick> = dto
+        .winners
+        .into_iter()
+        .map(|w| WinnerPick {
+            bid_id: w.bid_id,
+            amount: Money::from_fen(w.amount_fen),
+        })
+        .collect();
+    // The winners' bars are read in the award's own transaction (domain.md ).
     CommandCall::new(actor, &request_id, if_match)
-        .run(
+        .run_barred(
             &state,
             state.challenges(),
             &challenge_id,
             true,
             "AwardChallenge",
-            command,
+            &orgs,
+            state.clock().today(),
+            |bars| {
+                ChallengeCommand::Award(AwardChallenge {
+                    candidates: candidates.clone(),
+                    winners: winners.clone(),
+                    bars,
+                })
+            },
         )
         .await?;
     challenge_response(&state, &challenge_id).await

@@ -26,7 +26,6 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
-use app::active_bars;
 use app::AppError;
 
 /// Largest attachment accepted, in bytes.
@@ -548,32 +547,47 @@ async fn submit_bid(
     let (call, _) = call_of(&state, &challenge_id).await?;
     let mut orgs = vec![lead.clone()];
     orgs.extend(content.members.iter().map(|m| m.org.clone()));
-    let bars = active_bars(&state, &orgs, state.clock().today()).await?;
     let id = bid::bid_id(&challenge_id, &lead).to_string();
-    let command = BidCommand::Submit(SubmitBid {
-        call,
-        lead,
-        lead_name,
-        alias: state.ids().new_id().to_string(),
-        content,
-        bars,
-    });
-    let call = CommandCall::new(actor, &request_id, IfMatch(None));
+    let alias = state.ids().new_id().to_string();
+    // The bars are read in the command's own transaction (domain.md ).
+    let command = |bars| {
+        BidCommand::Submit(SubmitBid {
+            call: call.clone(),
+            lead: lead.clone(),
+            lead_name: lead_name.clone(),
+            alias: alias.clone(),
+            content: content.clone(),
+            bars,
+        })
+    };
+    let runner = CommandCall::new(actor, &request_id, IfMatch(None));
+    let today = state.clock().today();
     // Two submissions of one organisation race for the stream's first sequence number; the
     // loser runs again on the stream as it now stands and is refused as a duplicate live bid.
-    let mut result = call
-        .run(
+    let mut result = runner
+        .run_barred(
             &state,
             state.bids(),
             &id,
             false,
             "SubmitBid",
-            command.clone(),
+            &orgs,
+            today,
+            command,
         )
         .await;
     if matches!(result, Err(AppError::ConcurrencyConflict)) {
-        result = call
-            .run(&state, state.bids(), &id, false, "SubmitBid", command)
+        result = runner
+            .run_barred(
+                &state,
+                state.bids(),
+                &id,
+                false,
+                "SubmitBid",
+                &orgs,
+                today,
+                command,
+            )
             .await;
     }
     result?;
@@ -602,21 +616,24 @@ async fn amend_bid(
     let (call, _) = call_of(&state, &view.challenge_id).await?;
     let mut orgs = vec![by.clone()];
     orgs.extend(content.members.iter().map(|m| m.org.clone()));
-    let bars = active_bars(&state, &orgs, state.clock().today()).await?;
-    let command = BidCommand::Amend {
-        by,
-        call,
-        content,
-        bars,
-    };
-    run(
-        &state,
-        CommandCall::new(actor, &request_id, if_match),
-        &id,
-        "AmendBid",
-        command,
-    )
-    .await?;
+    readable_bid(&state, &caller, &id).await?;
+    CommandCall::new(actor, &request_id, if_match)
+        .run_barred(
+            &state,
+            state.bids(),
+            &id,
+            true,
+            "AmendBid",
+            &orgs,
+            state.clock().today(),
+            |bars| BidCommand::Amend {
+                by: by.clone(),
+                call: call.clone(),
+                content: content.clone(),
+                bars,
+            },
+        )
+        .await?;
     bid_response(&state, &caller, &id, StatusCode::OK).await
 }
 

@@ -273,9 +273,12 @@ async fn record_in_archive(
         .iter()
         .map(|r| Subject::Project(r.project.clone()))
         .collect();
-    let needs = subjects.iter().fold(store::FactNeeds::none(), |n, s| {
-        app::recoverable::needs(s, n)
-    });
+    // The bar this record may set is taken under the bar's lock, so that a bid or an award
+    // reading the organisation's bars in its own transaction is ordered before or after it.
+    let needs = subjects.iter().fold(
+        store::FactNeeds::none().lock(app::integrity::bar_lock(&org)),
+        |n, s| app::recoverable::needs(s, n),
+    );
     let bar_years = dto.bar_years;
     CommandCall::new(actor, &request_id, if_match)
         .run_with_facts(
