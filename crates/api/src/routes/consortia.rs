@@ -18,7 +18,6 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
-use app::active_bars;
 use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -240,24 +239,26 @@ async fn form_consortium(
     let all: Vec<OrgCode> = std::iter::once(lead.clone())
         .chain(members.iter().cloned())
         .collect();
-    let bars = active_bars(&state, &all, state.clock().today()).await?;
-    let command = ConsortiumCommand::Form(FormConsortium {
-        name: dto.name,
-        lead,
-        members,
-        charter_ref: dto.charter_ref,
-        focus_chain: dto.focus_chain,
-        bars,
-    });
     let id = state.ids().new_id().to_string();
     CommandCall::new(actor, &request_id, IfMatch(None))
-        .run(
+        .run_barred(
             &state,
             state.consortia(),
             &id,
             false,
             "FormConsortium",
-            command,
+            &all,
+            state.clock().today(),
+            |bars| {
+                ConsortiumCommand::Form(FormConsortium {
+                    name: dto.name.clone(),
+                    lead: lead.clone(),
+                    members: members.clone(),
+                    charter_ref: dto.charter_ref.clone(),
+                    focus_chain: dto.focus_chain.clone(),
+                    bars,
+                })
+            },
         )
         .await?;
     consortium_response(&state, &id, StatusCode::CREATED).await
@@ -341,6 +342,28 @@ async fn command(
     consortium_response(state, id, StatusCode::OK).await
 }
 
+/// [`command`] for a command that the integrity bars of `orgs` on `on` forbid: the bars are read
+/// in the command's own transaction.
+#[allow(clippy::too_many_arguments)]
+async fn barred_command<F>(
+    state: &AppState,
+    actor: &Actor,
+    request_id: &RequestId,
+    if_match: IfMatch,
+    id: &str,
+    name: &str,
+    (orgs, on): (&[OrgCode], chrono::NaiveDate),
+    build: F,
+) -> Result<Response, ApiError>
+where
+    F: FnMut(Vec<kernel::ActiveBar>) -> <Consortium as Aggregate>::Command + Send,
+{
+    CommandCall::new(actor, request_id, if_match)
+        .run_barred(state, state.consortia(), id, true, name, orgs, on, build)
+        .await?;
+    consortium_response(state, id, StatusCode::OK).await
+}
+
 /// The lead's applicant or an officer.
 fn lead_or_officer<'a>(caller: &'a Caller, view: &ConsortiumView) -> Result<&'a Actor, ApiError> {
     if caller.0.has(Role::Officer) {
@@ -366,14 +389,22 @@ async fn add_member(
     let view = load_view(&state, &id).await?;
     let actor = lead_or_officer(&caller, &view)?;
     let member = org_code("member", &dto.member)?;
-    let bars = active_bars(&state, std::slice::from_ref(&member), dto.on).await?;
-    let cmd = ConsortiumCommand::AddMember {
-        member,
-        on: dto.on,
-        reason: dto.reason,
-        bars,
-    };
-    command(&state, actor, &request_id, if_match, &id, "AddMember", cmd).await
+    barred_command(
+        &state,
+        actor,
+        &request_id,
+        if_match,
+        &id,
+        "AddMember",
+        (std::slice::from_ref(&member), dto.on),
+        |bars| ConsortiumCommand::AddMember {
+            member: member.clone(),
+            on: dto.on,
+            reason: dto.reason.clone(),
+            bars,
+        },
+    )
+    .await
 }
 
 async fn remove_member(
@@ -414,20 +445,20 @@ async fn apply_for_level(
     let actor = caller.require(Role::Officer)?;
     let view = load_view(&state, &id).await?;
     let orgs: Vec<OrgCode> = view.lead.iter().chain(&view.members).cloned().collect();
-    let bars = active_bars(&state, &orgs, state.clock().today()).await?;
-    let cmd = ConsortiumCommand::ApplyForLevel {
-        level: present("level", dto.level)?,
-        recommended_by: dto.recommended_by,
-        bars,
-    };
-    command(
+    let level = present("level", dto.level)?;
+    barred_command(
         &state,
         actor,
         &request_id,
         if_match,
         &id,
         "ApplyForLevel",
-        cmd,
+        (&orgs, state.clock().today()),
+        |bars| ConsortiumCommand::ApplyForLevel {
+            level,
+            recommended_by: dto.recommended_by.clone(),
+            bars,
+        },
     )
     .await
 }

@@ -20,7 +20,6 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
-use app::active_bars;
 use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -313,29 +312,30 @@ async fn enrol_subject(
         .period_end
         .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no evaluation round {id}"))))?;
     // 004_c8247068307aab5b.txt「3年內不得參與績效評價」, judged on the day the assessed period ends.
-    let bars = active_bars(&state, std::slice::from_ref(&lead), period_end).await?;
-    let cmd = EvaluationCommand::EnrolSubject {
-        subject: SubjectFacts {
-            consortium_id: consortium.id.clone(),
-            name: consortium.name.clone(),
-            lead,
-            members: consortium.members.clone(),
-            held_level_at_period_end: consortium.level_on(period_end).is_some(),
-            revoked: consortium.status == "revoked",
-        },
-        bars,
+    let subject = SubjectFacts {
+        consortium_id: consortium.id.clone(),
+        name: consortium.name.clone(),
+        lead: lead.clone(),
+        members: consortium.members.clone(),
+        held_level_at_period_end: consortium.level_on(period_end).is_some(),
+        revoked: consortium.status == "revoked",
     };
-    command(
-        &state,
-        &caller,
-        actor,
-        &request_id,
-        if_match,
-        &id,
-        "EnrolSubject",
-        cmd,
-    )
-    .await
+    CommandCall::new(actor, &request_id, if_match)
+        .run_barred(
+            &state,
+            state.evaluation_rounds(),
+            &id,
+            true,
+            "EnrolSubject",
+            std::slice::from_ref(&lead),
+            period_end,
+            |bars| EvaluationCommand::EnrolSubject {
+                subject: subject.clone(),
+                bars,
+            },
+        )
+        .await?;
+    round_response(&state, &caller, &id, StatusCode::OK).await
 }
 
 async fn open_round(

@@ -22,7 +22,6 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
-use app::active_bars;
 use app::AppError;
 
 use store::{FactNeeds, Facts};
@@ -308,37 +307,36 @@ async fn apply_for_support(
         }
         own
     };
-    let bars = active_bars(
-        &state,
-        std::slice::from_ref(&beneficiary),
-        state.clock().today(),
-    )
-    .await?;
     let id = state.ids().new_id().to_string();
-    let command = SupportCommand::Apply(ApplySupport {
-        instrument: dto.instrument,
-        beneficiary,
-        year: dto.year,
-        base: Money::from_fen(dto.base_fen),
-        evidence: dto
-            .evidence
-            .into_iter()
-            .map(|e| Evidence {
-                kind: e.kind,
-                reference: e.reference,
-            })
-            .collect(),
-        applied_by: caller.0.sub.clone(),
-        bars,
-    });
+    let evidence: Vec<Evidence> = dto
+        .evidence
+        .into_iter()
+        .map(|e| Evidence {
+            kind: e.kind,
+            reference: e.reference,
+        })
+        .collect();
+    let orgs = [beneficiary.clone()];
     CommandCall::new(&caller.0, &request_id, IfMatch(None))
-        .run(
+        .run_barred(
             &state,
             state.support_applications(),
             &id,
             false,
             "ApplyForSupport",
-            command,
+            &orgs,
+            state.clock().today(),
+            |bars| {
+                SupportCommand::Apply(ApplySupport {
+                    instrument: dto.instrument.clone(),
+                    beneficiary: beneficiary.clone(),
+                    year: dto.year,
+                    base: Money::from_fen(dto.base_fen),
+                    evidence: evidence.clone(),
+                    applied_by: caller.0.sub.clone(),
+                    bars,
+                })
+            },
         )
         .await?;
     application_response(&state, &id, StatusCode::CREATED).await
@@ -372,7 +370,8 @@ impl Cmd<'_> {
     }
 
     /// Runs the command `build` makes from the cap usage of `view`'s beneficiary, instrument and
-    /// period, read under the cap's lock in the command's own transaction.
+    /// period, and from the beneficiary's integrity bars today, both read under their locks in
+    /// the command's own transaction.
     async fn run_on_cap<F>(
         &self,
         actor: &Actor,
@@ -381,13 +380,19 @@ impl Cmd<'_> {
         build: F,
     ) -> Result<Response, ApiError>
     where
-        F: Fn(Money) -> SupportCommand + Send,
+        F: Fn(Money, Vec<kernel::ActiveBar>) -> SupportCommand + Send,
     {
         let row = SupportUsageView::row_id(&view.beneficiary, &view.instrument, &view.period);
-        let needs = FactNeeds {
-            locks: vec![format!("support-cap:{row}")],
-            rows: vec![(SupportUsageView::NAME.to_string(), row.clone())],
-        };
+        let beneficiary = [OrgCode::parse(&view.beneficiary).map_err(|e| {
+            AppError::Internal(format!("stored beneficiary {:?}: {e}", view.beneficiary))
+        })?];
+        let today = self.state.clock().today();
+        let needs = app::integrity::bar_needs(
+            &beneficiary,
+            FactNeeds::none()
+                .lock(format!("support-cap:{row}"))
+                .row(SupportUsageView::NAME, row.clone()),
+        );
         CommandCall::new(actor, self.request_id, self.if_match)
             .run_with_facts::<SupportApplication, _>(
                 self.state,
@@ -402,7 +407,8 @@ impl Cmd<'_> {
                         .and_then(|r| r.get("granted_fen"))
                         .and_then(Value::as_i64)
                         .unwrap_or(0);
-                    Ok(build(Money::from_fen(granted)))
+                    let bars = app::integrity::bars_in(facts, &beneficiary, today)?;
+                    Ok(build(Money::from_fen(granted), bars))
                 },
             )
             .await?;
@@ -433,19 +439,6 @@ async fn verify_base(
     c.run(actor, "VerifySupportBase", command).await
 }
 
-async fn beneficiary_bars(
-    state: &AppState,
-    view: &SupportApplicationView,
-) -> Result<Vec<kernel::ActiveBar>, ApiError> {
-    let org = OrgCode::parse(&view.beneficiary).map_err(|e| {
-        ApiError::App(AppError::Internal(format!(
-            "stored beneficiary {:?}: {e}",
-            view.beneficiary
-        )))
-    })?;
-    Ok(active_bars(state, &[org], state.clock().today()).await?)
-}
-
 async fn decide_support(
     State(state): State<AppState>,
     caller: Caller,
@@ -472,7 +465,6 @@ async fn decide_support(
         }
     };
     let view = load_view(&state, &id).await?;
-    let bars = beneficiary_bars(&state, &view).await?;
     let decided_by = actor.sub.clone();
     let c = Cmd {
         state: &state,
@@ -480,14 +472,19 @@ async fn decide_support(
         if_match,
         id: &id,
     };
-    c.run_on_cap(actor, "DecideSupport", &view, move |already_granted| {
-        SupportCommand::Decide(DecideSupport {
-            outcome: outcome.clone(),
-            decided_by: decided_by.clone(),
-            already_granted,
-            bars: bars.clone(),
-        })
-    })
+    c.run_on_cap(
+        actor,
+        "DecideSupport",
+        &view,
+        move |already_granted, bars| {
+            SupportCommand::Decide(DecideSupport {
+                outcome: outcome.clone(),
+                decided_by: decided_by.clone(),
+                already_granted,
+                bars,
+            })
+        },
+    )
     .await
 }
 
@@ -502,7 +499,6 @@ async fn approve_case_by_case(
     // The caller is the approving officer; the aggregate refuses the one who proposed.
     let actor = caller.require(Role::Officer)?;
     let view = load_view(&state, &id).await?;
-    let bars = beneficiary_bars(&state, &view).await?;
     let approved_by = actor.sub.clone();
     let c = Cmd {
         state: &state,
@@ -510,13 +506,16 @@ async fn approve_case_by_case(
         if_match,
         id: &id,
     };
-    c.run_on_cap(actor, "ApproveCaseByCase", &view, move |already_granted| {
-        SupportCommand::ApproveCaseByCase {
+    c.run_on_cap(
+        actor,
+        "ApproveCaseByCase",
+        &view,
+        move |already_granted, bars| SupportCommand::ApproveCaseByCase {
             approved_by: approved_by.clone(),
             already_granted,
-            bars: bars.clone(),
-        }
-    })
+            bars,
+        },
+    )
     .await
 }
 
