@@ -64,7 +64,9 @@ async fn openapi_yaml() -> Response {
 async fn openapi_json() -> Result<Response, ApiError> {
     match &*SPEC_JSON {
         Ok(bytes) => Ok(with_type(bytes.clone(), "application/json")),
-        Err(e) => Err(ApiError::Internal(format!("api-spec/openapi.yaml: {e}"))),
+        Err(e) => Err(ApiError::App(app::AppError::Internal(format!(
+            "api-spec/openapi.yaml: {e}"
+        )))),
     }
 }
 
