@@ -205,7 +205,9 @@ impl TestApp {
         headers: &[(&str, &str)],
     ) -> Resp {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.client.request(method, format!("{}{path}", self.url));
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.url));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -219,6 +221,14 @@ impl TestApp {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("body");
+        crate::contract::check(&crate::contract::Exchange {
+            method: method.as_str(),
+            target: path,
+            request_body: body,
+            status,
+            headers: &headers,
+            raw_body: &bytes,
+        });
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Resp {
             status,

@@ -8,6 +8,8 @@
 #[macro_use]
 mod helpers;
 
+mod contract;
+
 mod audit;
 mod bench;
 mod bids;

@@ -20,7 +20,7 @@ use projections::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{org_code, page, EmptyDto, ListParams};
+use super::common::{org_code, page, status_in, EmptyDto, ListParams};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -500,6 +500,22 @@ async fn bid_response(
     let location = (status == StatusCode::CREATED).then(|| format!("/v1/bids/{id}"));
     Ok(representation(status, shaped(value, &audience), location))
 }
+
+/// The statuses a bid list may be filtered by (`BidStatus` in api-spec/openapi.yaml).
+const STATUSES: [&str; 12] = [
+    "submitted",
+    "formally_rejected",
+    "compliant",
+    "under_review",
+    "reviewed",
+    "not_recommended",
+    "in_public_notice",
+    "cleared",
+    "disqualified",
+    "awarded",
+    "not_selected",
+    "withdrawn",
+];
 
 fn page_params(params: &ListParams) -> Result<(u32, Option<Cursor>), ApiError> {
     page(params.limit, params.cursor.as_deref())
@@ -1145,8 +1161,9 @@ async fn list_call_bids(
             "the ranked list is for officers and auditors".into(),
         )));
     }
-    call_of(&state, &challenge_id).await?;
+    status_in(params.status.as_deref(), &STATUSES)?;
     let (limit, after) = page_params(&params)?;
+    call_of(&state, &challenge_id).await?;
     let query = ListQuery {
         status: params.status,
         parent: Some(challenge_id),
@@ -1170,6 +1187,7 @@ async fn my_bids(
 ) -> Result<axum::Json<Page<Value>>, ApiError> {
     caller.require(Role::Applicant)?;
     let org = caller_org(&caller)?.clone();
+    status_in(params.status.as_deref(), &STATUSES)?;
     let (limit, after) = page_params(&params)?;
     let query = ListQuery {
         owner: Some(org.to_string()),

@@ -43,6 +43,17 @@ pub(super) fn page(
     Ok((limit, after))
 }
 
+/// A `?status=` filter, which must name one of the list's documented statuses (400 `invalid_query`).
+pub(super) fn status_in(status: Option<&str>, statuses: &[&str]) -> Result<(), ApiError> {
+    match status {
+        Some(s) if !statuses.contains(&s) => Err(ApiError::BadRequest {
+            code: "invalid_query",
+            detail: format!("status must be one of {}", statuses.join(", ")),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// `?status=&limit=&cursor=` of a list.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,14 +66,7 @@ pub(super) struct ListParams {
 impl ListParams {
     /// Checks the status against `statuses` and turns the parameters into a list query.
     pub(super) fn query(self, statuses: &[&str]) -> Result<ListQuery, ApiError> {
-        if let Some(s) = &self.status {
-            if !statuses.contains(&s.as_str()) {
-                return Err(ApiError::BadRequest {
-                    code: "invalid_query",
-                    detail: format!("status must be one of {}", statuses.join(", ")),
-                });
-            }
-        }
+        status_in(self.status.as_deref(), statuses)?;
         let (limit, after) = page(self.limit, self.cursor.as_deref())?;
         Ok(ListQuery {
             status: self.status,

@@ -8,6 +8,7 @@ mod challenges;
 mod clawbacks;
 mod common;
 mod consortia;
+mod docs;
 mod evaluation_rounds;
 mod health;
 mod integrity_records;
@@ -68,6 +69,7 @@ fn all() -> Routes {
     let routes = transparency::routes(routes);
     let routes = attention::routes(routes);
     let routes = support::routes(routes);
+    let routes = docs::routes(routes);
     awards::routes(routes)
 }
 
@@ -109,6 +111,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.body_limit();
     all()
         .router
+        .merge(docs::assets())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

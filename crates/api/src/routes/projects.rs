@@ -12,7 +12,7 @@ use projections::{ListQuery, Page, ProjectMembershipProjector, ProjectView, Race
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::common::{page, present, EmptyDto};
+use super::common::{page, present, status_in, EmptyDto};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -195,6 +195,20 @@ fn is_party(caller: &Caller, view: &Value) -> bool {
             .is_some_and(|m| m.iter().any(|o| o.as_str() == Some(org.as_str())))
 }
 
+/// The statuses the project list may be filtered by (`ProjectStatus` in api-spec/openapi.yaml).
+const STATUSES: [&str; 10] = [
+    "awarded",
+    "in_progress",
+    "acceptance_requested",
+    "acceptance_failed",
+    "rectifying_acceptance",
+    "accepted",
+    "failed",
+    "eliminated",
+    "terminated",
+    "closed",
+];
+
 async fn list_projects(
     State(state): State<AppState>,
     caller: Caller,
@@ -205,6 +219,7 @@ async fn list_projects(
             "listing all projects needs the officer or auditor role".into(),
         )));
     }
+    status_in(params.status.as_deref(), &STATUSES)?;
     let (limit, after) = page(params.limit, params.cursor.as_deref())?;
     let query = ListQuery {
         status: params.status,
