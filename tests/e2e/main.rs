@@ -10,6 +10,7 @@ mod helpers;
 
 mod audit;
 mod bids;
+mod browser;
 mod challenges;
 mod clawbacks;
 mod consistency;

@@ -11,6 +11,7 @@ mod consortia;
 mod evaluation_rounds;
 mod health;
 mod integrity_records;
+mod programmes;
 mod projects;
 mod transparency;
 
@@ -67,6 +68,7 @@ fn all() -> Routes {
     let routes = transparency::routes(routes);
     let routes = attention::routes(routes);
     let routes = support::routes(routes);
+    let routes = programmes::routes(routes);
     awards::routes(routes)
 }
 
