@@ -208,7 +208,13 @@ try {
     if (id === 'r1') { await axe(expert, 'expert scoring form'); await snap(expert, 'expert-scoring'); }
     await expert.getByRole('button', { name: '提交' }).click();
     await expert.getByRole('heading', { name: '评审队列' }).waitFor();
-    if (id === 'r1') { await axe(expert, 'expert queue'); await snap(expert, 'expert-queue'); }
+    if (id === 'r1') {
+      await axe(expert, 'expert queue');
+      await snap(expert, 'expert-queue');
+      await go(expert, '#/evaluations');
+      await expert.getByRole('heading', { name: '考核评价' }).waitFor();
+      await axe(expert, 'expert evaluation rounds');
+    }
     await expert.context().close();
   }
   await go(officer, `#/bids/${bidId}`);
@@ -281,6 +287,13 @@ try {
   await t1.getByLabel('支付凭证号').fill('PAY-2027-001');
   await t1.getByRole('button', { name: '拨付' }).click();
   await officer.locator('[data-tranche="t1"] [data-status="paid"]').waitFor();
+  for (const [hash, title] of [['#/officer/consortia', '创新联合体'], ['#/officer/rounds', '考核评价轮次'], ['#/officer/attention', '待处理事项'], ['#/clawbacks', '追回资金']]) {
+    await go(officer, hash);
+    await officer.getByRole('heading', { name: title, exact: true }).waitFor();
+    await axe(officer, `officer ${hash}`);
+  }
+  await go(officer, `#/bids/${bidId}`);
+  assert.equal(await officer.locator('tbody tr').count(), 3, 'the officer sees the three assessments');
   await go(officer, '#/officer');
   await axe(officer, 'officer calls');
   await snap(officer, 'officer-calls');
@@ -309,7 +322,12 @@ try {
   await axe(auditor, 'auditor dossier');
   await snap(auditor, 'auditor-dossier');
 
+  await go(auditor, '#/audit/access-log');
+  await auditor.getByRole('cell', { name: 'project_dossier' }).first().waitFor();
+  await axe(auditor, 'auditor access log');
+
   // English switch.
+  await go(auditor, `#/audit/projects/${projectId}`);
   await auditor.getByRole('button', { name: 'English' }).click();
   await auditor.getByRole('heading', { name: 'Timeline' }).waitFor();
   assert.equal(await auditor.evaluate(() => document.documentElement.lang), 'en');

@@ -214,9 +214,9 @@ function renderChrome() {
     : '';
   const links = [];
   if (session.has('applicant')) links.push(['#/calls', t('calls')], ['#/bids', t('my_bids')], ['#/projects', t('my_projects')], ['#/clawbacks', t('clawbacks')]);
-  if (session.has('reviewer')) links.push(['#/reviews', t('reviews')]);
+  if (session.has('reviewer')) links.push(['#/reviews', t('reviews')], ['#/evaluations', t('evaluations')]);
   if (session.has('officer')) links.push(['#/officer', t('officer_calls')], ['#/officer/projects', t('projects')], ['#/officer/attention', t('attention')]);
-  if (session.has('officer')) links.push(['#/clawbacks', t('clawbacks')]);
+  if (session.has('officer')) links.push(['#/officer/consortia', t('consortia')], ['#/officer/rounds', t('rounds')], ['#/clawbacks', t('clawbacks')]);
   if (session.has('auditor')) links.push(['#/audit', t('audit')], ['#/audit/access-log', t('access_log')]);
   if (!c) links.push(['#/signin', t('signin')]);
   const here = location.hash || '#/';
@@ -455,6 +455,11 @@ async function bidPage(id) {
     onSubmit(withdraw, () => ({ reason: val(withdraw, 'reason') }), (body) => post(`/v1/bids/${id}/withdraw`, body), () => bidPage(id), { required_field_empty: 'reason' });
     parts.push(form, h('h2', {}, t('withdraw')), withdraw);
   }
+  if (b.panel?.length) parts.push(h('h2', {}, t('seat_reviewers')), h('ul', {}, b.panel.map((r) => h('li', {}, `${r.id} (${r.org})${r.recusal_reason ? ' — ' + t('status_recused') + ': ' + r.recusal_reason : ''}`))));
+  if (b.assessments?.length) parts.push(h('h2', {}, t('score')), h('div', { class: 'table-wrap' }, h('table', {},
+    h('thead', {}, h('tr', {}, [t('reviewer_id'), t('mean_score'), t('recommendation'), t('comment')].map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, b.assessments.map((a) => h('tr', {}, h('td', {}, a.reviewer), h('td', {}, a.weighted_score_x100 != null ? (a.weighted_score_x100 / 100).toFixed(2) : '—'),
+      h('td', {}, t(a.recommendation)), h('td', {}, a.comment)))))));
   if (session.has('officer')) parts.push(officerBidPanel(b));
   page(b.title || b.alias || id, ...parts);
 }
@@ -598,7 +603,54 @@ async function scorePage(bidId) {
     form, h('h2', {}, t('recuse')), recusal);
 }
 
+/** An expert's evaluation-round queue (考核评价), scored in place. */
+async function evaluationsPage() {
+  loading();
+  const res = await get('/v1/me/evaluations?limit=100');
+  if (!res.ok) return page(t('evaluations'), failure(res));
+  const cards = res.body.items.map((e) => {
+    const card = h('li', { class: 'card' }, h('h2', {}, e.subject_name || e.consortium_id),
+      dl([[t('round'), e.round_no], [t('status'), badge(e.status)], [t('self_assessment'), e.self_assessment_ref], [t('score'), e.score]]));
+    if (e.status === 'pending') {
+      const f = h('form', { 'aria-label': `${t('score')} ${e.subject_name || e.consortium_id}` },
+        field(`${t('score')} (0–100)`, 'score', { type: 'number', min: 0, max: 100, required: true }), formError(),
+        h('button', { type: 'submit' }, t('submit')));
+      onSubmit(f, () => ({ consortium_id: e.consortium_id, score: Number(val(f, 'score')) }),
+        (body) => post(`/v1/evaluation-rounds/${encodeURIComponent(e.round_id)}/scores`, body), evaluationsPage, { score_out_of_range: 'score' });
+      card.append(f);
+    }
+    return card;
+  });
+  page(t('evaluations'), cards.length ? h('ul', { class: 'cards' }, cards) : h('p', {}, t('none')));
+}
+
 // ---------- pages: officer ----------
+
+/** Consortia (创新联合体) with their levels and the money granted and paid. */
+async function consortiaPage() {
+  loading();
+  const res = await get('/v1/consortia?limit=100');
+  if (!res.ok) return page(t('consortia'), failure(res));
+  page(t('consortia'), res.body.items.length ? h('ul', { class: 'cards' }, res.body.items.map((c) => h('li', { class: 'card' },
+    h('h2', {}, c.name),
+    dl([[t('status'), badge(c.status)], [t('lead'), c.lead], [t('members'), (c.members || []).join(', ') || '—'],
+      [t('levels'), (c.levels || []).map((l) => l.level ?? JSON.stringify(l)).join(', ') || '—'],
+      [t('disbursed'), money(c.disbursed_total_fen)], [t('evaluations'), (c.evaluations || []).length]]))))
+    : h('p', {}, t('none')));
+}
+
+/** Evaluation rounds (考核评价轮次) and their status. */
+async function roundsPage() {
+  loading();
+  const res = await get('/v1/evaluation-rounds?limit=100');
+  if (!res.ok) return page(t('rounds'), failure(res));
+  page(t('rounds'), res.body.items.length ? h('ul', { class: 'cards' }, res.body.items.map((r) => h('li', { class: 'card' },
+    h('h2', {}, `${t('round')} ${r.round_no}`),
+    dl([[t('status'), badge(r.status)], [t('window'), r.period_start ? `${r.period_start} — ${r.period_end}` : null],
+      [t('members'), (r.subjects || []).length], [t('objections'), (r.objections || []).length]]))))
+    : h('p', {}, t('none')));
+}
+
 
 async function newCallPage() {
   const progs = (await get('/v1/programmes')).body?.items || [];
@@ -813,7 +865,7 @@ async function dossierPage(id) {
       h('pre', { tabindex: '0', 'aria-label': t('state_as_of') }, JSON.stringify(s.state, null, 2)));
   }, { no_state_at_that_time: 'date', invalid_query: 'date' });
   const timeline = h('ol', { class: 'timeline', 'aria-label': t('timeline') }, d.timeline.map((e) => h('li', {},
-    h('strong', {}, e.event_type), ' ', h('span', { class: 'meta' }, `${e.stream.aggregate_type} #${e.sequence} · ${when(e.recorded_at)} · ${e.metadata?.actor ?? ''}`))));
+    h('strong', {}, e.event_type), ' ', h('span', { class: 'meta' }, `${e.stream.aggregate_type} #${e.sequence} · ${when(e.recorded_at)} · ${e.metadata?.actor_sub ?? ''}`))));
   page(`${t('dossier')} ${id}`,
     h('div', { class: 'actions' }, verify, download), verdict,
     h('h2', {}, t('streams')),
@@ -824,7 +876,7 @@ async function dossierPage(id) {
 
 async function accessLogPage() {
   loading();
-  const res = await get('/v1/audit/access-log?limit=200');
+  const res = await get('/v1/audit/access-log?limit=100');
   if (!res.ok) return page(t('access_log'), failure(res));
   page(t('access_log'), h('div', { class: 'table-wrap' }, h('table', {},
     h('thead', {}, h('tr', {}, [t('submitted'), t('sub'), t('role'), 'action', 'target'].map((x) => h('th', { scope: 'col' }, x)))),
@@ -850,6 +902,9 @@ const routes = [
   [/^#\/officer\/calls\/([^/]+)$/, officerCallPage],
   [/^#\/officer\/projects$/, officerProjectsPage],
   [/^#\/officer\/attention$/, attentionPage],
+  [/^#\/officer\/consortia$/, consortiaPage],
+  [/^#\/officer\/rounds$/, roundsPage],
+  [/^#\/evaluations$/, evaluationsPage],
   [/^#\/audit$/, auditPage],
   [/^#\/audit\/access-log$/, accessLogPage],
   [/^#\/clawbacks$/, clawbacksPage],
