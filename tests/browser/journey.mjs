@@ -156,6 +156,13 @@ try {
   await applicant.getByLabel('文件（PDF 等）').setInputFiles({ name: 'plan.pdf', mimeType: 'application/pdf', buffer: PDF });
   await applicant.getByRole('button', { name: '上传附件' }).click();
   await applicant.locator('#attachments li', { hasText: 'plan.pdf' }).waitFor();
+  // An amendment while the window is open: the form comes back filled in.
+  await applicant.getByRole('link', { name: '修改' }).click();
+  assert.equal(await applicant.getByLabel('成员单位信用代码 1').inputValue(), ORG.UNIV);
+  assert.equal(await applicant.getByLabel('拨付（万元） 2').inputValue(), '80');
+  await applicant.getByLabel('技术方案').fill('树脂合成 + 光酸体系（修订）');
+  await applicant.getByRole('button', { name: '提交' }).click();
+  await applicant.locator('dd', { hasText: /^2$/ }).waitFor();
   await snap(applicant, 'applicant-bid');
 
   // The pages show only what the API allows: an applicant opening the officers' project list
@@ -264,6 +271,11 @@ try {
   await officer.getByLabel('任务书编号').fill('昆科任〔2027〕8号');
   await officer.getByLabel('开始日期').fill('2027-04-01');
   await officer.getByLabel('结束日期').fill('2029-06-30');
+  // The bid planned 120 + 80 万元; the award is 180, so the task book's tranches must change.
+  await officer.getByRole('button', { name: '签订任务书' }).click();
+  await officer.locator('[data-error-for="tranches"]').filter({ hasText: '立项金额' }).waitFor();
+  await officer.getByLabel('m1: 小试').fill('108');
+  await officer.getByLabel('m2: 中试').fill('72');
   await officer.getByRole('button', { name: '签订任务书' }).click();
   await officer.locator('[data-status="in_progress"]').first().waitFor();
 

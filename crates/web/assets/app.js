@@ -333,7 +333,7 @@ function repeater(legend, name, columns, addLabel, onChange, initial = 1) {
     return row;
   };
   for (let i = 0; i < initial; i++) add();
-  const box = h('fieldset', {}, h('legend', {}, legend), rows,
+  const box = h('fieldset', { 'data-name': name }, h('legend', {}, legend), rows,
     h('div', { class: 'error', 'data-error-for': name }),
     h('button', { type: 'button', class: 'secondary', onclick: () => add() }, addLabel));
   box.rowsOf = () => [...rows.querySelectorAll(`[data-row="${name}"]`)].map((row) =>
@@ -341,7 +341,15 @@ function repeater(legend, name, columns, addLabel, onChange, initial = 1) {
   return box;
 }
 
-async function bidFormPage(callId) {
+async function amendPage(bidId) {
+  loading();
+  const res = await get(`/v1/bids/${bidId}`);
+  if (!res.ok) return page(t('amend'), failure(res));
+  return bidFormPage(res.body.challenge_id, res.body);
+}
+
+/** The bid form: a new bid on `callId`, or an amendment of `existing` (no lead name then). */
+async function bidFormPage(callId, existing = null) {
   loading();
   const res = await get(`/v1/challenges/${callId}`);
   if (!res.ok) return page(t('bid_form'), failure(res));
@@ -362,7 +370,7 @@ async function bidFormPage(callId) {
   const subtopics = repeater(t('subtopics'), 'subtopics', [[t('subtopic_title'), 'title', {}], [t('responsible'), 'responsible', { spellcheck: 'false' }], [t('share'), 'share', { inputmode: 'decimal' }]], t('add_subtopic'), lazy, 0);
   const milestones = repeater(t('milestones'), 'milestones', [[t('milestone_title'), 'title', {}], [t('due'), 'due', { type: 'date' }], [t('tranche'), 'tranche', { inputmode: 'decimal' }]], t('add_milestone'), lazy, 1);
   form = h('form', { 'aria-label': t('bid_form'), novalidate: true },
-    field(t('lead_name'), 'lead_name', { required: true }),
+    existing ? null : field(t('lead_name'), 'lead_name', { required: true }),
     field(t('title'), 'title', { required: true }),
     field(t('team_lead'), 'team_lead', { required: true }),
     field(t('technical_plan'), 'technical_plan', { required: true }, 'textarea'),
@@ -370,10 +378,23 @@ async function bidFormPage(callId) {
     field(t('joint_agreement_ref'), 'joint_agreement_ref', {}),
     members, subtopics, milestones, sums, formError(),
     h('button', { type: 'submit' }, t('submit')));
+  if (existing) {
+    const set = (name, v) => { const el = form.querySelector(`[data-field="${name}"]`); if (el) el.value = v ?? ''; };
+    set('title', existing.title); set('team_lead', existing.team_lead); set('technical_plan', existing.technical_plan);
+    set('requested_fen', wan(existing.requested_fen).replace(/,/g, '')); set('joint_agreement_ref', existing.joint_agreement_ref);
+    const fill = (box, items, addLabel, values) => {
+      const have = () => box.querySelectorAll('[data-row]').length;
+      while (have() < items.length) box.querySelector(`:scope > button`).click();
+      items.forEach((item, i) => Object.entries(values(item)).forEach(([k, v]) => set(`${box.dataset.name}[${i}].${k}`, v)));
+    };
+    fill(members, existing.members || [], t('add_member'), (m) => ({ org: m.org, name: m.name }));
+    fill(subtopics, existing.subtopics || [], t('add_subtopic'), (x) => ({ title: x.title, responsible: x.responsible, share: wan(x.budget_share_fen).replace(/,/g, '') }));
+    fill(milestones, existing.milestones || [], t('add_milestone'), (m) => ({ title: m.title, due: m.due, tranche: wan(m.tranche_fen).replace(/,/g, '') }));
+  }
   recompute();
   const build = () => {
     const body = {
-      lead_name: val(form, 'lead_name'), title: val(form, 'title'), team_lead: val(form, 'team_lead'),
+      ...(existing ? {} : { lead_name: val(form, 'lead_name') }), title: val(form, 'title'), team_lead: val(form, 'team_lead'),
       technical_plan: val(form, 'technical_plan'), requested_fen: fenOf(form, 'requested_fen'),
       milestones: milestones.rowsOf().map((r, i) => ({ title: r.title, due: r.due, tranche_fen: rowFen(r.tranche, `milestones[${i}].tranche`) })),
     };
@@ -385,14 +406,18 @@ async function bidFormPage(callId) {
     if (ja) body.joint_agreement_ref = ja;
     return body;
   };
-  onSubmit(form, build, (body) => post(`/v1/challenges/${callId}/bids`, body),
-    (r) => { location.hash = `#/bids/${r.body.id}`; }, {
+  const send = existing
+    ? (body) => api('POST', `/v1/bids/${existing.id}/amend`, body, { 'If-Match': `"${existing.version}"` })
+    : (body) => post(`/v1/challenges/${callId}/bids`, body);
+  onSubmit(form, build, send,
+    (r) => { if (existing) bidPage(existing.id); else location.hash = `#/bids/${r.body.id}`; }, {
+      nothing_to_amend: 'title', version_mismatch: 'title',
       request_over_cap: 'requested_fen', request_not_positive: 'requested_fen', joint_agreement_missing: 'joint_agreement_ref',
       subtopic_shares_mismatch: 'subtopics', subtopics_missing: 'subtopics', member_without_subtopic: 'subtopics', subtopic_outside_team: 'subtopics',
       duplicate_member: 'members', lead_listed_as_member: 'members', tranche_sum_mismatch: 'milestones', no_milestones: 'milestones',
       milestones_out_of_order: 'milestones', milestone_after_deadline: 'milestones', required_field_empty: 'title',
     });
-  page(`${t('bid_form')}: ${call.title}`, dl([[t('budget_cap'), money(call.budget_cap_fen)], [t('window'), `${call.opens_on} — ${call.closes_on}`]]), form);
+  page(`${existing ? t('amend') : t('bid_form')}: ${call.title}`, dl([[t('budget_cap'), money(call.budget_cap_fen)], [t('window'), `${call.opens_on} — ${call.closes_on}`]]), form);
 }
 function rowFen(text, name) {
   const fen = wanToFen(text);
@@ -416,7 +441,7 @@ async function bidPage(id) {
   if (!res.ok) return page(t('bid_form'), failure(res));
   const b = res.body;
   const parts = [dl([[t('status'), badge(b.status)], [t('lead'), b.lead ? `${b.lead_name ?? ''} ${b.lead}` : null],
-    [t('team_lead'), b.team_lead], [t('requested'), money(b.requested_fen)], [t('submitted'), b.submitted_on],
+    [t('team_lead'), b.team_lead], [t('requested'), money(b.requested_fen)], [t('submitted'), b.submitted_on], [t('revision'), b.revision],
     [t('review_outcome'), b.review ? `${b.review.recommended ? t('recommend') : t('not_recommend')}${b.review.note ? ' — ' + b.review.note : ''}` : null],
     [t('mean_score'), b.review?.mean_score_x100 != null ? (b.review.mean_score_x100 / 100).toFixed(2) : null],
     [t('notice'), b.notice ? `${b.notice.from} — ${b.notice.to}` : null],
@@ -453,7 +478,7 @@ async function bidPage(id) {
     const withdraw = h('form', { 'aria-label': t('withdraw') }, field(t('reason'), 'reason', { required: true }), formError(),
       h('button', { type: 'submit', class: 'secondary' }, t('withdraw')));
     onSubmit(withdraw, () => ({ reason: val(withdraw, 'reason') }), (body) => post(`/v1/bids/${id}/withdraw`, body), () => bidPage(id), { required_field_empty: 'reason' });
-    parts.push(form, h('h2', {}, t('withdraw')), withdraw);
+    parts.push(h('p', {}, h('a', { class: 'button secondary', href: `#/bids/${id}/amend` }, t('amend'))), form, h('h2', {}, t('withdraw')), withdraw);
   }
   if (b.panel?.length) parts.push(h('h2', {}, t('seat_reviewers')), h('ul', {}, b.panel.map((r) => h('li', {}, `${r.id} (${r.org})${r.recusal_reason ? ' — ' + t('status_recused') + ': ' + r.recusal_reason : ''}`))));
   if (b.assessments?.length) parts.push(h('h2', {}, t('score')), h('div', { class: 'table-wrap' }, h('table', {},
@@ -527,30 +552,27 @@ async function projectPage(id) {
   page(`${t('project')} ${id.slice(0, 8)}`, ...parts);
 }
 
-/** The officer's task book, pre-filled from the bid's own milestones and tranches. */
+/** The officer's task book: milestones from the bid's plan, one tranche per milestone with the
+ *  amounts the officer enters (the server checks that they add up to the award). */
 async function contractForm(p, reload) {
   const bid = (await get(`/v1/bids/${p.bid_id}`)).body || {};
   const plan = (bid.milestones || []).map((m, i) => ({ id: `m${i + 1}`, due: m.due, deliverables: m.title, tranche: m.tranche_fen }));
-  const form = h('form', { 'aria-label': t('contract') },
+  const form = h('form', { 'aria-label': t('contract'), novalidate: true },
     h('h2', {}, t('contract')),
+    dl([[t('awarded'), money(p.awarded_fen)]]),
     field(t('task_book_ref'), 'task_book_ref', { required: true }),
     field(t('start'), 'start', { type: 'date', required: true }),
     field(t('end'), 'end', { type: 'date', required: true }),
+    h('fieldset', {}, h('legend', {}, t('tranches')),
+      plan.map((m, i) => field(`${m.id}: ${m.deliverables} (${m.due}) — ${t('tranche')}`, `tranches[${i}].amount`,
+        { inputmode: 'decimal', required: true, value: wan(m.tranche).replace(/,/g, '') }))),
     h('div', { class: 'error', 'data-error-for': 'tranches' }),
-    h('ul', {}, plan.map((m) => h('li', {}, `${m.id}: ${m.deliverables} (${m.due}) — `, money(m.tranche)))),
     formError(), h('button', { type: 'submit' }, t('sign_contract')));
-  // Tranches scale to the award when it is below the request; the server checks they sum exactly.
-  const total = plan.reduce((a, m) => a + m.tranche, 0);
-  onSubmit(form, () => {
-    let left = p.awarded_fen;
-    const tranches = plan.map((m, i) => {
-      const amount = i === plan.length - 1 ? left : Math.floor((m.tranche * p.awarded_fen) / total);
-      left -= amount;
-      return { id: `t${i + 1}`, amount_fen: amount, gate: { kind: 'on_milestone', milestone: m.id } };
-    });
-    return { task_book_ref: val(form, 'task_book_ref'), start: val(form, 'start'), end: val(form, 'end'),
-      milestones: plan.map((m) => ({ id: m.id, due: m.due, deliverables: m.deliverables, targets: [] })), tranches };
-  }, (body) => post(`/v1/projects/${p.id}/contract`, body), reload, { tranche_sum_mismatch: 'tranches', end_after_deadline: 'end' });
+  onSubmit(form, () => ({
+    task_book_ref: val(form, 'task_book_ref'), start: val(form, 'start'), end: val(form, 'end'),
+    milestones: plan.map((m) => ({ id: m.id, due: m.due, deliverables: m.deliverables, targets: [] })),
+    tranches: plan.map((m, i) => ({ id: `t${i + 1}`, amount_fen: rowFen(val(form, `tranches[${i}].amount`), `tranches[${i}].amount`), gate: { kind: 'on_milestone', milestone: m.id } })),
+  }), (body) => post(`/v1/projects/${p.id}/contract`, body), reload, { tranches_do_not_sum_to_award: 'tranches', tranche_not_positive: 'tranches' });
   return form;
 }
 
@@ -893,6 +915,7 @@ const routes = [
   [/^#\/calls\/([^/]+)\/bid$/, bidFormPage],
   [/^#\/bids$/, myBidsPage],
   [/^#\/bids\/([^/]+)$/, bidPage],
+  [/^#\/bids\/([^/]+)\/amend$/, amendPage],
   [/^#\/projects$/, myProjectsPage],
   [/^#\/projects\/([^/]+)$/, projectPage],
   [/^#\/reviews$/, reviewsPage],
