@@ -15,6 +15,7 @@ mod challenges;
 mod clawbacks;
 mod consistency;
 mod consortia;
+mod hygiene;
 mod integrity;
 mod openapi;
 mod projects;
