@@ -621,7 +621,7 @@ async function scorePage(bidId) {
     h('button', { type: 'submit', class: 'secondary' }, t('recuse')));
   onSubmit(recusal, () => ({ reason: val(recusal, 'reason') }), (body) => post(`/v1/bids/${bidId}/recusal`, body), () => { location.hash = '#/reviews'; });
   page(`${t('score')}: ${b.title || b.alias}`,
-    dl([[t('id'), b.alias], [t('programme'), programme?.name ?? b.programme], [t('requested'), money(b.requested_fen)], [t('technical_plan'), b.technical_plan]]),
+    dl([[t('programme'), programme?.name ?? b.programme], [t('requested'), money(b.requested_fen)], [t('technical_plan'), b.technical_plan]]),
     form, h('h2', {}, t('recuse')), recusal);
 }
 
