@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use kernel::{IdGen, RandomIds};
 use store::{chain, Db, Store};
 
+mod bench;
 mod verify_log;
 
 #[derive(Parser)]
@@ -71,6 +72,19 @@ enum Command {
         /// The key name, which is also the log's origin line (a schema-less URL).
         #[arg(long, default_value = api::DEFAULT_LOG_KEY_NAME)]
         name: String,
+    },
+    /// Measure what a command, a read and a rebuild cost against a raw-SQL baseline of the
+    /// same shape measured in the same run, on fresh databases, and print the ratios.
+    Bench {
+        /// A seconds-long run that only shows the benchmark works (CI).
+        #[arg(long)]
+        smoke: bool,
+        /// Which store: sqlite, postgres or both.
+        #[arg(long, default_value = "both", value_parser = ["sqlite", "postgres", "both"])]
+        backend: String,
+        /// The PostgreSQL server to create the benchmark's database on.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
     },
     /// Check that the transparency log still extends a checkpoint you kept; exit 0 only if so.
     /// With --url: over HTTP (signature and consistency proof). Without: against DATABASE_URL,
@@ -229,6 +243,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             } else {
                 ExitCode::FAILURE
             });
+        }
+        Command::Bench {
+            smoke,
+            backend,
+            postgres,
+        } => {
+            let backends: Vec<String> = match backend.as_str() {
+                "both" => vec!["sqlite".into(), "postgres".into()],
+                one => vec![one.to_string()],
+            };
+            let plan = if smoke {
+                bench::Plan::smoke()
+            } else {
+                bench::Plan::full()
+            };
+            bench::run(&backends, plan, &postgres).await?;
         }
         Command::LogKey { name } => {
             let signer = tlog::Signer::generate(&name)?;

@@ -9,6 +9,7 @@
 mod helpers;
 
 mod audit;
+mod bench;
 mod bids;
 mod browser;
 mod challenges;

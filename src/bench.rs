@@ -1,0 +1,779 @@
+//! `grantledger bench`: what a command costs next to what the database costs.
+//!
+//! For each store it creates a fresh database, starts this binary's server on it as a child
+//! process (so the load generator's CPU is told apart from the server's), and measures over HTTP
+//! and, interleaved before and after each HTTP run, a raw-SQL baseline of the same shape: the
+//! statements a minimal one-transaction command needs (read the stream head, append the event,
+//! upsert the view row, commit), prepared, with no framework. It prints one table per store —
+//! numerator, denominator, ratio, target — and asserts nothing: the machine is shared and noisy.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+type Failure = Box<dyn std::error::Error>;
+
+/// How long and how much: the full run, or a seconds-long smoke run for CI.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Each throughput measurement.
+    pub window: Duration,
+    /// Concurrent clients of the throughput rows.
+    pub clients: usize,
+    /// Samples of each latency measurement.
+    pub samples: usize,
+    /// Events of the long stream.
+    pub long_stream: usize,
+}
+
+impl Plan {
+    /// The full benchmark (a few minutes per store on 2 cores).
+    pub fn full() -> Plan {
+        Plan {
+            window: Duration::from_secs(10),
+            clients: 16,
+            samples: 2_000,
+            long_stream: 10_000,
+        }
+    }
+
+    /// A run of seconds, to show the command works (CI).
+    pub fn smoke() -> Plan {
+        Plan {
+            window: Duration::from_millis(300),
+            clients: 4,
+            samples: 20,
+            long_stream: 30,
+        }
+    }
+}
+
+/// One row of the table.
+struct Row {
+    what: String,
+    ours: f64,
+    raw: Option<f64>,
+    unit: &'static str,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+impl Row {
+    fn ratio(&self) -> Option<f64> {
+        self.raw.filter(|r| *r > 0.0).map(|r| self.ours / r)
+    }
+}
+
+/// A fresh database for one run, dropped at the end.
+enum Fresh {
+    Postgres { admin: String, name: String },
+    Sqlite { dir: std::path::PathBuf },
+}
+
+impl Fresh {
+    async fn create(backend: &str, pg_base: &str) -> Result<Fresh, Failure> {
+        let tag = format!("gl_bench_{}_{}", std::process::id(), rand_suffix());
+        match backend {
+            "postgres" => {
+                let admin = format!("{}/postgres", pg_base.trim_end_matches('/'));
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin)
+                    .await?;
+                sqlx::query(&format!("CREATE DATABASE {tag}"))
+                    .execute(&pool)
+                    .await?;
+                pool.close().await;
+                Ok(Fresh::Postgres { admin, name: tag })
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(tag);
+                std::fs::create_dir_all(&dir)?;
+                Ok(Fresh::Sqlite { dir })
+            }
+        }
+    }
+
+    fn url(&self, pg_base: &str) -> String {
+        match self {
+            Fresh::Postgres { name, .. } => format!("{}/{name}", pg_base.trim_end_matches('/')),
+            Fresh::Sqlite { dir } => format!("sqlite://{}", dir.join("bench.db").display()),
+        }
+    }
+
+    async fn drop_it(self) {
+        match self {
+            Fresh::Postgres { admin, name } => {
+                if let Ok(pool) = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin)
+                    .await
+                {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&pool)
+                        .await;
+                }
+            }
+            Fresh::Sqlite { dir } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
+}
+
+/// The raw-SQL baseline: the same tables' shape, the statements of a minimal command.
+#[derive(Clone)]
+enum Raw {
+    Pg(PgPool),
+    Lite(SqlitePool),
+}
+
+const RAW_SCHEMA: [&str; 2] = [
+    "CREATE TABLE bench_events (aggregate_type text NOT NULL, aggregate_id text NOT NULL, \
+     sequence bigint NOT NULL, event_type text NOT NULL, event_version text NOT NULL, \
+     payload text NOT NULL, metadata text NOT NULL, PRIMARY KEY (aggregate_type, aggregate_id, sequence))",
+    "CREATE TABLE bench_views (view_name text NOT NULL, view_id text NOT NULL, version bigint NOT NULL, \
+     sort_key text NOT NULL, payload text NOT NULL, PRIMARY KEY (view_name, view_id))",
+];
+
+const HEAD: &str =
+    "SELECT max(sequence) FROM bench_events WHERE aggregate_type = 'challenge' AND aggregate_id = $1";
+const APPEND: &str =
+    "INSERT INTO bench_events VALUES ('challenge', $1, $2, 'ChallengeAmended', '1', $3, $4)";
+const UPSERT: &str = "INSERT INTO bench_views VALUES ('challenges', $1, $2, $1, $3) \
+     ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, payload = excluded.payload";
+const READ: &str =
+    "SELECT payload FROM bench_views WHERE view_name = 'challenges' AND view_id = $1";
+
+impl Raw {
+    async fn open(url: &str, clients: usize) -> Result<Raw, Failure> {
+        let raw = if url.starts_with("postgres") {
+            Raw::Pg(
+                PgPoolOptions::new()
+                    .max_connections(clients as u32)
+                    .connect(url)
+                    .await?,
+            )
+        } else {
+            let options = url
+                .parse::<SqliteConnectOptions>()?
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30));
+            // One writer, as SQLite allows one at a time.
+            Raw::Lite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await?,
+            )
+        };
+        for ddl in RAW_SCHEMA {
+            match &raw {
+                Raw::Pg(p) => sqlx::query(ddl).execute(p).await.map(|_| ())?,
+                Raw::Lite(p) => sqlx::query(ddl).execute(p).await.map(|_| ())?,
+            }
+        }
+        Ok(raw)
+    }
+
+    /// One command: stream head, append, view upsert, in one transaction.
+    async fn command(&self, id: &str, payload: &str) -> Result<(), Failure> {
+        let meta = r#"{"actor_sub":"bench","request_id":"bench"}"#;
+        match self {
+            Raw::Pg(p) => {
+                let mut tx = p.begin().await?;
+                let head: Option<i64> = sqlx::query_scalar(HEAD)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let next = head.map_or(1, |h| h + 1);
+                sqlx::query(APPEND)
+                    .bind(id)
+                    .bind(next)
+                    .bind(payload)
+                    .bind(meta)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(UPSERT)
+                    .bind(id)
+                    .bind(next)
+                    .bind(payload)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            Raw::Lite(p) => {
+                let mut tx = p.begin().await?;
+                let head: Option<i64> = sqlx::query_scalar(HEAD)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let next = head.map_or(1, |h| h + 1);
+                sqlx::query(APPEND)
+                    .bind(id)
+                    .bind(next)
+                    .bind(payload)
+                    .bind(meta)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(UPSERT)
+                    .bind(id)
+                    .bind(next)
+                    .bind(payload)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn read(&self, id: &str) -> Result<(), Failure> {
+        match self {
+            Raw::Pg(p) => sqlx::query(READ)
+                .bind(id)
+                .fetch_optional(p)
+                .await
+                .map(|_| ())?,
+            Raw::Lite(p) => sqlx::query(READ)
+                .bind(id)
+                .fetch_optional(p)
+                .await
+                .map(|_| ())?,
+        }
+        Ok(())
+    }
+
+    /// Reads every stored event of the ledger in position order: the copy-out a rebuild
+    /// cannot beat.
+    async fn copy_out(&self) -> Result<usize, Failure> {
+        use futures::TryStreamExt;
+        const COLUMNS: &str = "SELECT aggregate_type, aggregate_id, sequence, payload, metadata";
+        let mut n = 0usize;
+        match self {
+            Raw::Pg(p) => {
+                let all = format!("{COLUMNS} FROM events ORDER BY position");
+                let mut rows = sqlx::query(&all).fetch(p);
+                while rows.try_next().await?.is_some() {
+                    n += 1;
+                }
+            }
+            Raw::Lite(p) => {
+                let all = format!("{COLUMNS} FROM events ORDER BY rowid");
+                let mut rows = sqlx::query(&all).fetch(p);
+                while rows.try_next().await?.is_some() {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    async fn close(&self) {
+        match self {
+            Raw::Pg(p) => p.close().await,
+            Raw::Lite(p) => p.close().await,
+        }
+    }
+}
+
+/// The server under test, a child process of this one.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(database_url: &str, secret: &str) -> Result<Server, Failure> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let log_key = tlog::Signer::generate("bench.grantledger.local/log")?.to_private_text();
+        let child = Command::new(std::env::current_exe()?)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", database_url)
+            .env("GRANTLEDGER_JWT_SECRET", secret)
+            .env("GRANTLEDGER_LOG_KEY", log_key)
+            .env("GRANTLEDGER_FAKE_NOW", "2027-01-10T09:00:00+08:00")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        Ok(Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    async fn ready(&self, client: &reqwest::Client) -> Result<(), Failure> {
+        for _ in 0..300 {
+            if let Ok(r) = client.get(format!("{}/healthz", self.url)).send().await {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err("the server did not come up".into())
+    }
+
+    /// (resident, peak resident) in MB, from /proc.
+    fn memory_mb(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    fn cpu_seconds(&self) -> f64 {
+        cpu_of(&format!("/proc/{}/stat", self.child.id()))
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// User + system CPU seconds of a process, from its `/proc/<pid>/stat`.
+fn cpu_of(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// An HTTP client of the server, with an officer's token.
+#[derive(Clone)]
+struct Http {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Http {
+    async fn draft(&self, n: usize) -> Result<String, Failure> {
+        let body = json!({
+            "programme": "consortium_key_rd", "title": format!("基准榜单 {n}"),
+            "demand_owner": "91320583MA1KC00109", "industry_chain": "新型显示",
+            "targets": [{"name": "分辨率", "metric": "nm", "target": "≤ 90"}],
+            "budget_cap_fen": 300_000_000, "mode": {"kind": "single"},
+            "opens_on": "2027-01-04", "closes_on": "2027-02-26", "completion_deadline": "2029-12-31"
+        });
+        let r = self
+            .client
+            .post(format!("{}/v1/challenges", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        if r.status().as_u16() != 201 {
+            return Err(format!("draft: {} {}", r.status(), r.text().await?).into());
+        }
+        let v: Value = r.json().await?;
+        Ok(v["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    async fn amend(&self, id: &str, n: usize) -> Result<(), Failure> {
+        let r = self
+            .client
+            .post(format!("{}/v1/challenges/{id}/amend", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({"reason": "基准测试", "title": format!("基准榜单 修订 {n}")}))
+            .send()
+            .await?;
+        if r.status().as_u16() != 200 {
+            return Err(format!("amend: {} {}", r.status(), r.text().await?).into());
+        }
+        r.bytes().await?;
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<(), Failure> {
+        let r = self
+            .client
+            .get(format!("{}/v1/challenges/{id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            return Err(format!("get: {}", r.status()).into());
+        }
+        r.bytes().await?;
+        Ok(())
+    }
+}
+
+/// What `clients` tasks running `op(client, i)` for `window` achieved: (ops/s, p99 ms).
+async fn load<F, Fut>(clients: usize, window: Duration, op: F) -> Result<(f64, f64), Failure>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), Failure>> + Send,
+{
+    let op = Arc::new(op);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut i = 0;
+            while start.elapsed() < window {
+                let t = Instant::now();
+                if let Err(e) = op(c, i).await {
+                    return Err(e.to_string());
+                }
+                latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                i += 1;
+            }
+            Ok(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await?.map_err(|e| -> Failure { e.into() })?);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let ops = all.len() as f64 / elapsed;
+    Ok((ops, percentile(&mut all, 0.99)))
+}
+
+/// `samples` sequential runs of `op`: (p50, p99) in ms.
+async fn latency<F, Fut>(samples: usize, mut op: F) -> Result<(f64, f64), Failure>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failure>>,
+{
+    let mut all = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let t = Instant::now();
+        op(i).await?;
+        all.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok((percentile(&mut all, 0.5), percentile(&mut all, 0.99)))
+}
+
+fn percentile(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let i = ((values.len() as f64 - 1.0) * q).round() as usize;
+    values[i.min(values.len() - 1)]
+}
+
+fn at_least(x: f64, target: f64) -> Option<bool> {
+    Some(x >= target)
+}
+
+fn at_most(x: f64, target: f64) -> Option<bool> {
+    Some(x <= target)
+}
+
+/// Runs the benchmark on each of `backends` and prints its tables.
+// The tables are the command's output.
+#[allow(clippy::print_stdout)]
+pub async fn run(backends: &[String], plan: Plan, pg_base: &str) -> Result<(), Failure> {
+    println!(
+        "# grantledger bench — {} clients, {:?} windows, {} latency samples, long stream {} events",
+        plan.clients, plan.window, plan.samples, plan.long_stream
+    );
+    println!("machine: {}", machine());
+    for backend in backends {
+        let fresh = Fresh::create(backend, pg_base).await?;
+        let url = fresh.url(pg_base);
+        let outcome = one_backend(&url, plan).await;
+        fresh.drop_it().await;
+        let rows = outcome?;
+        println!();
+        println!("## {backend}");
+        println!();
+        println!("| What | grantledger | raw SQL, same shape | ratio | target | met |");
+        println!("|---|---|---|---|---|---|");
+        for row in rows {
+            let raw = row
+                .raw
+                .map_or("—".to_string(), |r| format!("{r:.1} {}", row.unit));
+            let ratio = row.ratio().map_or("—".to_string(), |r| format!("{r:.2}"));
+            let met = match row.met {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "—",
+            };
+            println!(
+                "| {} | {:.1} {} | {raw} | {ratio} | {} | {met} |",
+                row.what, row.ours, row.unit, row.target
+            );
+        }
+    }
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!("{cpus} cores ({model})")
+}
+
+async fn one_backend(url: &str, plan: Plan) -> Result<Vec<Row>, Failure> {
+    let secret = format!("bench-{}-0123456789abcdef0123456789", rand_suffix());
+    // The server migrates the database on start; the baseline's tables sit beside its own.
+    let server = Server::start(url, &secret)?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(plan.clients * 2)
+        .build()?;
+    server.ready(&client).await?;
+    let (idle_rss, _) = server.memory_mb();
+    let raw = Raw::open(url, plan.clients).await?;
+    let token = api::mint_token(
+        &secret,
+        &api::Claims {
+            sub: "bench-officer".into(),
+            roles: vec!["officer".into()],
+            org: None,
+            exp: chrono::Utc::now().timestamp() + 24 * 3600,
+        },
+    )?;
+    let http = Http {
+        client,
+        base: server.url.clone(),
+        token,
+    };
+    let payload = json!({"title": "基准榜单", "reason": "基准测试", "amendments": []}).to_string();
+    let mut rows = Vec::new();
+    let own_cpu_start = cpu_of("/proc/self/stat");
+    let server_cpu_start = server.cpu_seconds();
+
+    // Interleaved: raw before and after each HTTP run; the baseline is their mean.
+    let raw_create = {
+        let raw = raw.clone();
+        let payload = payload.clone();
+        move |c: usize, i: usize| {
+            let raw = raw.clone();
+            let payload = payload.clone();
+            let id = format!("new-{c}-{i}-{}", rand_suffix());
+            async move { raw.command(&id, &payload).await }
+        }
+    };
+    let before = load(plan.clients, plan.window, raw_create.clone()).await?;
+    let ours = {
+        let http = http.clone();
+        load(plan.clients, plan.window, move |c, i| {
+            let http = http.clone();
+            async move { http.draft(c * 1_000_000 + i).await.map(|_| ()) }
+        })
+        .await?
+    };
+    let after = load(plan.clients, plan.window, raw_create).await?;
+    let base = (before.0 + after.0) / 2.0;
+    rows.push(Row {
+        what: format!("Command creating a stream, {} clients", plan.clients),
+        ours: ours.0,
+        raw: Some(base),
+        unit: "/s",
+        target: "≥ 0.65",
+        met: at_least(ours.0 / base, 0.65),
+    });
+
+    // One stream per client, amended over and over.
+    let mut mine = Vec::new();
+    for c in 0..plan.clients {
+        mine.push(http.draft(c).await?);
+    }
+    let mine = Arc::new(mine);
+    let raw_existing = {
+        let raw = raw.clone();
+        let payload = payload.clone();
+        move |c: usize, _i: usize| {
+            let raw = raw.clone();
+            let payload = payload.clone();
+            async move { raw.command(&format!("existing-{c}"), &payload).await }
+        }
+    };
+    let before = load(plan.clients, plan.window, raw_existing.clone()).await?;
+    let ours = {
+        let http = http.clone();
+        let mine = mine.clone();
+        load(plan.clients, plan.window, move |c, i| {
+            let http = http.clone();
+            let id = mine[c].clone();
+            async move { http.amend(&id, i).await }
+        })
+        .await?
+    };
+    let after = load(plan.clients, plan.window, raw_existing).await?;
+    let base = (before.0 + after.0) / 2.0;
+    let base_p99 = (before.1 + after.1) / 2.0;
+    rows.push(Row {
+        what: format!("Command on an existing stream, {} clients", plan.clients),
+        ours: ours.0,
+        raw: Some(base),
+        unit: "/s",
+        target: "≥ 0.65",
+        met: at_least(ours.0 / base, 0.65),
+    });
+    rows.push(Row {
+        what: format!("Command p99 at {} clients", plan.clients),
+        ours: ours.1,
+        raw: Some(base_p99),
+        unit: "ms",
+        target: "≤ 2×",
+        met: at_most(ours.1 / base_p99, 2.0),
+    });
+
+    // One client: latency.
+    let short = http.draft(9_999_999).await?;
+    let raw_one = latency(plan.samples, |_| raw.command("latency", &payload)).await?;
+    let ours_one = latency(plan.samples, |i| http.amend(&short, i)).await?;
+    let raw_two = latency(plan.samples, |_| raw.command("latency", &payload)).await?;
+    let raw_p50 = (raw_one.0 + raw_two.0) / 2.0;
+    let raw_p99 = (raw_one.1 + raw_two.1) / 2.0;
+    rows.push(Row {
+        what: "Command latency at 1 client, p50".into(),
+        ours: ours_one.0,
+        raw: Some(raw_p50),
+        unit: "ms",
+        target: "≤ 1.5×",
+        met: at_most(ours_one.0 / raw_p50, 1.5),
+    });
+    rows.push(Row {
+        what: "Command latency at 1 client, p99".into(),
+        ours: ours_one.1,
+        raw: Some(raw_p99),
+        unit: "ms",
+        target: "≤ 2×",
+        met: at_most(ours_one.1 / raw_p99, 2.0),
+    });
+
+    // Reads of one view row.
+    let raw_read = {
+        let raw = raw.clone();
+        move |c: usize, _i: usize| {
+            let raw = raw.clone();
+            async move { raw.read(&format!("existing-{c}")).await }
+        }
+    };
+    let before = load(plan.clients, plan.window, raw_read.clone()).await?;
+    let ours = {
+        let http = http.clone();
+        let mine = mine.clone();
+        load(plan.clients, plan.window, move |c, _| {
+            let http = http.clone();
+            let id = mine[c].clone();
+            async move { http.get(&id).await }
+        })
+        .await?
+    };
+    let after = load(plan.clients, plan.window, raw_read).await?;
+    let base = (before.0 + after.0) / 2.0;
+    rows.push(Row {
+        what: format!("GET one view, {} clients", plan.clients),
+        ours: ours.0,
+        raw: Some(base),
+        unit: "/s",
+        target: "≥ 0.5",
+        met: at_least(ours.0 / base, 0.5),
+    });
+
+    // A long stream against a short one: snapshots keep a command's cost flat.
+    let long = http.draft(8_888_888).await?;
+    for i in 0..plan.long_stream {
+        http.amend(&long, i).await?;
+    }
+    let fresh_short = http.draft(7_777_777).await?;
+    for i in 0..10 {
+        http.amend(&fresh_short, i).await?;
+    }
+    let on_long = latency(plan.samples.min(500), |i| http.amend(&long, 1_000_000 + i)).await?;
+    let on_short = latency(plan.samples.min(500), |i| {
+        http.amend(&fresh_short, 1_000_000 + i)
+    })
+    .await?;
+    rows.push(Row {
+        what: format!(
+            "Command p50 on a {}-event stream ÷ on a 10-event stream",
+            plan.long_stream
+        ),
+        ours: on_long.0,
+        raw: Some(on_short.0),
+        unit: "ms",
+        target: "≤ 1.15×",
+        met: at_most(on_long.0 / on_short.0, 1.15),
+    });
+
+    let own_cpu = cpu_of("/proc/self/stat") - own_cpu_start;
+    let server_cpu = server.cpu_seconds() - server_cpu_start;
+    let (_, loaded_rss) = server.memory_mb();
+    server.stop();
+
+    // Rebuild, with the server stopped, against reading every event out.
+    let store = store::Store::new(
+        store::Db::connect(url).await?,
+        projections::all_projectors(),
+    );
+    let t = Instant::now();
+    let events = store.rebuild_projections().await?;
+    let rebuild_rate = events as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let copied = raw.copy_out().await?;
+    let copy_rate = copied as f64 / t.elapsed().as_secs_f64();
+    rows.push(Row {
+        what: format!("`rebuild-projections`, {events} events (events/s ÷ rows/s copy-out)"),
+        ours: rebuild_rate,
+        raw: Some(copy_rate),
+        unit: "/s",
+        target: "≥ 0.8",
+        met: at_least(rebuild_rate / copy_rate, 0.8),
+    });
+    rows.push(Row {
+        what: "Server RSS idle (grantledger) / peak under load (raw column)".into(),
+        ours: idle_rss,
+        raw: Some(loaded_rss),
+        unit: "MB",
+        target: "≤ 40 MB",
+        met: Some(loaded_rss <= 40.0),
+    });
+    rows.push(Row {
+        what: "Load generator's share of CPU during the HTTP runs (bench ÷ server)".into(),
+        ours: own_cpu,
+        raw: Some(server_cpu),
+        unit: "s",
+        target: "informative",
+        met: None,
+    });
+    raw.close().await;
+    Ok(rows)
+}
