@@ -149,7 +149,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Serve { addr } => {
             config.addr = addr;
-            let app = Application::build(config.clone()).await?;
+            let dev_signin = dev_signin(&config);
+            if dev_signin {
+                tracing::warn!("the development sign-in is on: anyone who reaches this server can sign in with any role (GRANTLEDGER_DEV_SIGNIN=0 turns it off)");
+            }
+            let app = Application::build(config.clone())
+                .await?
+                .with_dev_signin(dev_signin);
             tracing::info!(addr = %app.local_addr()?, database = %redact(&config.database_url), "grantledger serving");
             app.serve(shutdown_signal()).await?;
         }
@@ -294,6 +300,20 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The web pages' development sign-in: on for the embedded SQLite default, off on PostgreSQL,
+/// unless `GRANTLEDGER_DEV_SIGNIN` says otherwise (`1`/`true` or `0`/`false`).
+fn dev_signin(config: &Config) -> bool {
+    match std::env::var("GRANTLEDGER_DEV_SIGNIN")
+        .ok()
+        .as_deref()
+        .map(str::trim)
+    {
+        Some("1" | "true") => true,
+        Some("0" | "false") => false,
+        _ => config.database_url.starts_with("sqlite:"),
+    }
 }
 
 fn redact(url: &str) -> String {

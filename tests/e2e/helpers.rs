@@ -110,6 +110,11 @@ fn instant(text: &str) -> DateTime<Utc> {
 
 /// Starts the application on `127.0.0.1:0` over a fresh database of `backend`.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, false).await
+}
+
+/// Starts the application, with the web pages' development sign-in when `dev_signin`.
+pub async fn spawn_app_with(backend: Backend, dev_signin: bool) -> TestApp {
     let db = FreshDb::create(backend)
         .await
         .expect("a fresh test database (is PostgreSQL up?)");
@@ -129,7 +134,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     );
     let app = Application::with_state("127.0.0.1:0", state.clone())
         .await
-        .expect("bind");
+        .expect("bind")
+        .with_dev_signin(dev_signin);
     let url = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.serve(async move {

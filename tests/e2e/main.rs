@@ -13,6 +13,7 @@ mod contract;
 mod audit;
 mod bench;
 mod bids;
+mod browser;
 mod challenges;
 mod clawbacks;
 mod consistency;

@@ -7,6 +7,7 @@ mod config;
 mod error;
 mod execute;
 mod extract;
+mod front_end;
 mod hygiene;
 pub mod idempotency;
 mod routes;
@@ -56,6 +57,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     clock_every: std::time::Duration,
+    dev_signin: bool,
 }
 
 impl Application {
@@ -76,7 +78,14 @@ impl Application {
             listener,
             state,
             clock_every: std::time::Duration::from_secs(config::DEFAULT_CLOCK_INTERVAL_SECS),
+            dev_signin: false,
         })
+    }
+
+    /// Mounts the development sign-in page's token endpoint (never in production).
+    pub fn with_dev_signin(mut self, on: bool) -> Application {
+        self.dev_signin = on;
+        self
     }
 
     /// The bound address.
@@ -100,7 +109,8 @@ impl Application {
             self.clock_every,
         );
         routes::spawn_checkpoints(self.state.clone());
-        let app = router(self.state);
+        let web = front_end::routes(&self.state, self.dev_signin);
+        let app = router(self.state).merge(web);
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

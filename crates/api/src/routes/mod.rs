@@ -12,6 +12,7 @@ mod docs;
 mod evaluation_rounds;
 mod health;
 mod integrity_records;
+mod programmes;
 mod projects;
 mod transparency;
 
@@ -70,6 +71,7 @@ fn all() -> Routes {
     let routes = attention::routes(routes);
     let routes = support::routes(routes);
     let routes = docs::routes(routes);
+    let routes = programmes::routes(routes);
     awards::routes(routes)
 }
 

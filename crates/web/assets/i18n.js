@@ -1,0 +1,112 @@
+// Interface text in zh-CN (first) and English. Keys missing in a language fall back to zh-CN.
+const zh = {
+  app: 'grantledger 科技项目管理', skip: '跳到正文', signout: '退出', switch_lang: 'English',
+  nav: '主导航', loading: '加载中…', none: '暂无', back: '返回', save: '保存', submit: '提交',
+  signin: '登录', signin_title: '登录', dev_only: '仅限开发环境：此页面按所填身份直接签发令牌，与 `grantledger token` 相同。生产环境请关闭（GRANTLEDGER_DEV_SIGNIN=0），由身份提供方签发令牌。',
+  sub: '人员标识 (sub)', role: '角色', org: '单位统一社会信用代码', token: '已有令牌（身份提供方签发）', use_token: '使用此令牌',
+  dev_signin_off: '开发登录未开启。请粘贴身份提供方签发的令牌。',
+  role_applicant: '申报单位', role_reviewer: '评审专家', role_officer: '主管部门', role_auditor: '审计',
+  calls: '榜单', my_bids: '我的申报', my_projects: '我的项目', reviews: '评审任务', officer_calls: '榜单管理',
+  projects: '项目', attention: '待处理事项', audit: '审计', new_call: '新建榜单',
+  search_title: '按标题搜索', search_chain: '产业链', status: '状态', filter: '筛选', any: '全部',
+  title: '标题', industry_chain: '产业链', budget_cap: '资助上限', window: '揭榜期', opens_on: '开始日期', closes_on: '截止日期',
+  completion_deadline: '完成期限', programme: '专项', demand_owner: '需求方', targets: '指标', mode: '方式',
+  mode_single: '单一揭榜', mode_horse_race: '赛马制', max_teams: '最多队伍数', published_on: '发榜日期',
+  bid_now: '揭榜申报', publish: '发榜', close_call: '截止揭榜', call_bids: '申报列表',
+  bid_form: '揭榜申报书', lead_name: '牵头单位名称', team_lead: '项目负责人', technical_plan: '技术方案',
+  requested: '申请资助（万元）', joint_agreement_ref: '联合协议编号', members: '成员单位', member_org: '成员单位信用代码',
+  member_name: '成员单位名称', add_member: '添加成员单位', remove: '删除', subtopics: '课题（项目+课题）',
+  subtopic_title: '课题名称', responsible: '承担单位信用代码', share: '课题经费（万元）', add_subtopic: '添加课题',
+  milestones: '里程碑与拨付', milestone_title: '里程碑', due: '到期日', tranche: '拨付（万元）', add_milestone: '添加里程碑',
+  sum_subtopics: '课题经费合计', sum_tranches: '拨付合计', of_request: '申请额', sums_match: '与申请额一致', sums_differ: '与申请额不一致',
+  submitted: '已提交', attachments: '附件', upload: '上传附件', file: '文件（PDF 等）', uploaded: '已上传',
+  withdraw: '撤回申报', reason: '原因', review_outcome: '评审结论', mean_score: '加权平均分', notice: '公示', award: '立项',
+  awarded_amount: '立项金额', project: '项目', open_project: '查看项目',
+  milestone_report: '里程碑报告', evidence_ref: '佐证材料编号', report: '报告', tranches: '拨付', paid_on: '拨付日期',
+  awarded: '立项金额', disbursed: '已拨付', remaining: '未拨付',
+  queue: '评审队列', score: '评分', recommendation: '推荐意见', recommend: '推荐', not_recommend: '不推荐', comment: '评审意见',
+  weighted_mean: '加权平均分（实时）', weight: '权重', recuse: '申请回避', blind_note: '盲评：不显示申报单位信息。',
+  formal_check: '形式审查', passed: '通过', defects: '缺陷（每行一条）', seat_reviewers: '遴选评审专家', reviewer_id: '专家标识',
+  reviewer_org: '专家单位信用代码', add_reviewer: '添加专家', conclusion: '评审结论', recommended: '推荐公示', note: '说明',
+  public_notice: '公示', notice_from: '公示开始', notice_to: '公示结束', end_notice: '结束公示', objections: '异议',
+  resolve: '处理异议', upheld: '异议成立', award_call: '立项决定', amount: '金额（万元）', winner: '中选',
+  contract: '任务书', task_book_ref: '任务书编号', start: '开始日期', end: '结束日期', sign_contract: '签订任务书',
+  gate: '拨付条件', assess: '审核里程碑', disburse: '拨付', payment_ref: '支付凭证号',
+  dossier: '项目档案', timeline: '时间线', state_as_of: '指定日期的状态', as_of_date: '日期', show_state: '查看',
+  verify_chain: '校验哈希链', chain_ok: '哈希链完整：未发现篡改', chain_broken: '哈希链断裂', download_bundle: '下载审计包',
+  streams: '关联数据流', events: '事件数', open: '打开', refused: '操作被拒绝', done: '已完成',
+  version: '版本', id: '编号', lead: '牵头单位', amend: '修改', draft: '草稿', create: '创建',
+  target_name: '指标名称', target_metric: '单位', target_value: '目标值', access_log: '访问日志', cause: '原因',
+  clawbacks: '追回资金', debtor: '债务单位', owed: '应追回', repaid: '已归还', outstanding: '未归还', evaluations: '考核评价', round: '轮次', self_assessment: '自评报告', consortia: '创新联合体', rounds: '考核评价轮次', levels: '级别', revision: '修订版本', 'problem.tranches_do_not_sum_to_award': '各期拨付合计必须等于立项金额。', retry: '重试', dismiss: '忽略', today: '今天', refresh: '刷新', signed_in_as: '当前身份',
+  status_draft: '草稿', status_published: '已发榜', status_closed: '已截止', status_cancelled: '已取消', status_awarded: '已立项',
+  status_unfilled: '未立项', status_submitted: '已提交', status_compliant: '形式审查通过', status_non_compliant: '形式审查未通过',
+  status_under_review: '评审中', status_reviewed: '评审完成', status_in_public_notice: '公示中', status_cleared: '公示无异议',
+  status_withdrawn: '已撤回', status_rejected: '未通过', status_in_progress: '实施中', status_pending: '待处理', status_paid: '已拨付',
+  status_reported: '已报告', status_formally_rejected: '形式审查未通过', status_not_recommended: '未获推荐', status_disqualified: '取消资格', status_not_selected: '未中选', status_passed: '已通过', status_running: '进行中', status_scored: '已评分', status_formed: '已组建', status_holding: '已认定', status_revoked: '已撤销', status_open: '进行中', status_planned: '计划中', status_finalised: '已定级', status_assessed: '已评', status_recused: '已回避', status_accepted: '已验收', status_eliminated: '已淘汰',
+  'problem.request_over_cap': '申请额超过榜单资助上限。', 'problem.subtopic_shares_mismatch': '课题经费合计必须等于申请额。',
+  'problem.tranche_sum_mismatch': '拨付合计必须等于申请额。', 'problem.outside_window': '不在揭榜期内。',
+  'problem.duplicate_live_bid': '本单位已有有效申报。', 'problem.reviewer_conflict_of_interest': '该专家与申报方存在利益冲突。',
+  'problem.notice_too_short': '公示期不少于 7 天（含首尾）。', 'problem.gate_not_met': '拨付条件尚未满足。',
+  'problem.forbidden': '无权执行此操作。', 'problem.unauthenticated': '请先登录。',
+};
+const en = {
+  app: 'grantledger funding programmes', skip: 'Skip to content', signout: 'Sign out', switch_lang: '中文',
+  nav: 'Main', loading: 'Loading…', none: 'None', back: 'Back', save: 'Save', submit: 'Submit',
+  signin: 'Sign in', signin_title: 'Sign in', dev_only: 'Development only: this page signs a token for whoever you type, exactly like `grantledger token`. Turn it off in production (GRANTLEDGER_DEV_SIGNIN=0) and use tokens from your identity provider.',
+  sub: 'Person id (sub)', role: 'Role', org: 'Organisation credit code (USCC)', token: 'Existing token (from the identity provider)', use_token: 'Use this token',
+  dev_signin_off: 'Development sign-in is off. Paste a token issued by your identity provider.',
+  role_applicant: 'Applicant', role_reviewer: 'Expert reviewer', role_officer: 'Programme officer', role_auditor: 'Auditor',
+  calls: 'Calls', my_bids: 'My bids', my_projects: 'My projects', reviews: 'Reviews', officer_calls: 'Manage calls',
+  projects: 'Projects', attention: 'Attention list', audit: 'Audit', new_call: 'New call',
+  search_title: 'Search by title', search_chain: 'Industry chain', status: 'Status', filter: 'Filter', any: 'Any',
+  title: 'Title', industry_chain: 'Industry chain', budget_cap: 'Budget cap', window: 'Bid window', opens_on: 'Opens on', closes_on: 'Closes on',
+  completion_deadline: 'Completion deadline', programme: 'Programme', demand_owner: 'Demand owner', targets: 'Targets', mode: 'Mode',
+  mode_single: 'Single award', mode_horse_race: 'Horse race', max_teams: 'Most teams', published_on: 'Published on',
+  bid_now: 'Submit a bid', publish: 'Publish', close_call: 'Close the window', call_bids: 'Bids',
+  bid_form: 'Bid', lead_name: 'Lead organisation name', team_lead: 'Team lead', technical_plan: 'Technical plan',
+  requested: 'Requested (10k yuan)', joint_agreement_ref: 'Joint agreement ref.', members: 'Member organisations', member_org: 'Member credit code',
+  member_name: 'Member name', add_member: 'Add a member', remove: 'Remove', subtopics: 'Sub-topics (project + sub-topics)',
+  subtopic_title: 'Sub-topic', responsible: 'Responsible org (credit code)', share: 'Sub-topic budget (10k yuan)', add_subtopic: 'Add a sub-topic',
+  milestones: 'Milestones and tranches', milestone_title: 'Milestone', due: 'Due', tranche: 'Tranche (10k yuan)', add_milestone: 'Add a milestone',
+  sum_subtopics: 'Sub-topic total', sum_tranches: 'Tranche total', of_request: 'request', sums_match: 'matches the request', sums_differ: 'differs from the request',
+  submitted: 'Submitted', attachments: 'Attachments', upload: 'Upload attachment', file: 'File (PDF etc.)', uploaded: 'Uploaded',
+  withdraw: 'Withdraw the bid', reason: 'Reason', review_outcome: 'Review outcome', mean_score: 'Weighted mean', notice: 'Public notice', award: 'Award',
+  awarded_amount: 'Awarded', project: 'Project', open_project: 'Open the project',
+  milestone_report: 'Milestone report', evidence_ref: 'Evidence reference', report: 'Report', tranches: 'Tranches', paid_on: 'Paid on',
+  awarded: 'Awarded', disbursed: 'Disbursed', remaining: 'Remaining',
+  queue: 'Review queue', score: 'Score', recommendation: 'Recommendation', recommend: 'Recommend', not_recommend: 'Do not recommend', comment: 'Comment',
+  weighted_mean: 'Weighted mean (live)', weight: 'Weight', recuse: 'Recuse myself', blind_note: 'Blind review: the bidder is not shown.',
+  formal_check: 'Formal check', passed: 'Passed', defects: 'Defects (one a line)', seat_reviewers: 'Seat experts', reviewer_id: 'Expert id',
+  reviewer_org: 'Expert organisation code', add_reviewer: 'Add an expert', conclusion: 'Review conclusion', recommended: 'Recommend for notice', note: 'Note',
+  public_notice: 'Public notice', notice_from: 'Notice from', notice_to: 'Notice to', end_notice: 'End the notice', objections: 'Objections',
+  resolve: 'Resolve', upheld: 'Upheld', award_call: 'Award', amount: 'Amount (10k yuan)', winner: 'Winner',
+  contract: 'Task book', task_book_ref: 'Task book ref.', start: 'Start', end: 'End', sign_contract: 'Sign the task book',
+  gate: 'Gate', assess: 'Assess milestone', disburse: 'Disburse', payment_ref: 'Payment reference',
+  dossier: 'Project dossier', timeline: 'Timeline', state_as_of: 'State as of a date', as_of_date: 'Date', show_state: 'Show',
+  verify_chain: 'Verify the hash chain', chain_ok: 'Hash chain intact: no tampering found', chain_broken: 'Hash chain broken', download_bundle: 'Download the audit bundle',
+  streams: 'Linked streams', events: 'Events', open: 'Open', refused: 'Refused', done: 'Done',
+  version: 'Version', id: 'Id', lead: 'Lead', amend: 'Amend', draft: 'Draft', create: 'Create',
+  target_name: 'Target', target_metric: 'Unit', target_value: 'Value', access_log: 'Access log', cause: 'Cause',
+  clawbacks: 'Clawbacks', debtor: 'Debtor', owed: 'Owed', repaid: 'Repaid', outstanding: 'Outstanding', evaluations: 'Evaluations', round: 'Round', self_assessment: 'Self-assessment', consortia: 'Consortia', rounds: 'Evaluation rounds', levels: 'Levels', revision: 'Revision', retry: 'Retry', dismiss: 'Dismiss', today: 'Today', refresh: 'Refresh', signed_in_as: 'Signed in as',
+  status_draft: 'Draft', status_published: 'Published', status_closed: 'Closed', status_cancelled: 'Cancelled', status_awarded: 'Awarded',
+  status_unfilled: 'Unfilled', status_submitted: 'Submitted', status_compliant: 'Passed formal check', status_non_compliant: 'Failed formal check',
+  status_under_review: 'Under review', status_reviewed: 'Reviewed', status_in_public_notice: 'In public notice', status_cleared: 'Cleared',
+  status_withdrawn: 'Withdrawn', status_rejected: 'Rejected', status_in_progress: 'In progress', status_pending: 'Pending', status_paid: 'Paid',
+  status_reported: 'Reported', status_formally_rejected: 'Failed formal check', status_not_recommended: 'Not recommended', status_disqualified: 'Disqualified', status_not_selected: 'Not selected', status_passed: 'Passed', status_running: 'Running', status_assessed: 'Assessed', status_recused: 'Recused', status_accepted: 'Accepted', status_eliminated: 'Eliminated',
+};
+
+let lang = localStorage.getItem('gl.lang') === 'en' ? 'en' : 'zh';
+
+export function getLang() { return lang; }
+export function setLang(next) { lang = next; localStorage.setItem('gl.lang', next); }
+export function t(key) {
+  const table = lang === 'en' ? en : zh;
+  return table[key] ?? zh[key] ?? key;
+}
+/** A problem+json in the user's language: a known code's text, else the server's own detail. */
+export function problemText(problem) {
+  if (lang === 'zh' && problem && zh['problem.' + problem.code]) {
+    return zh['problem.' + problem.code] + '（' + problem.detail + '）';
+  }
+  return problem?.detail ?? String(problem);
+}
