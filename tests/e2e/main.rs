@@ -15,6 +15,8 @@ mod clawbacks;
 mod consistency;
 mod consortia;
 mod integrity;
+mod kpis;
+mod needs;
 mod openapi;
 mod projects;
 mod races;

@@ -11,16 +11,20 @@ mod execute;
 mod extract;
 pub mod idempotency;
 mod integrity;
+mod kpis;
 pub mod reactions;
 mod reactions_consortium;
 mod reactions_race;
 mod recoverable;
 mod recovery;
 mod routes;
+mod search;
 mod state;
 
 pub use auth::{mint_token, Claims};
-pub use config::{resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_LOG_KEY_NAME};
+pub use config::{
+    resolve_kpi_targets, resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_LOG_KEY_NAME,
+};
 pub use error::ApiError;
 pub use integrity::active_bars;
 pub use routes::{route_table, router};

@@ -33,6 +33,9 @@ struct Inner {
     attention: Cqrs<attention::AttentionItem>,
     support_applications: Cqrs<SupportApplication>,
     support_catalogue: Arc<SupportCatalogue>,
+    needs: Cqrs<need::TechnologyNeed>,
+    kpi_observations: Cqrs<kpi::KpiObservation>,
+    kpi_targets: Arc<kpi::KpiTargets>,
     programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -93,6 +96,10 @@ impl AppState {
             clock.clone(),
             support_catalogue.clone(),
         ));
+        let needs = store.cqrs::<need::TechnologyNeed>(need::NeedServices::new(clock.clone()));
+        let kpi_targets = Arc::new(shipped_kpi_targets());
+        let kpi_observations = store
+            .cqrs::<kpi::KpiObservation>(kpi::KpiServices::new(clock.clone(), kpi_targets.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -107,6 +114,9 @@ impl AppState {
                 attention,
                 support_applications,
                 support_catalogue,
+                needs,
+                kpi_observations,
+                kpi_targets,
                 programmes,
                 clock,
                 ids,
@@ -136,6 +146,32 @@ impl AppState {
     }
 
     /// Connects `config.database_url`, migrates, and assembles the state.
+    /// The same state with other KPI targets (a configured targets file).
+    pub fn with_kpi_targets(self, targets: kpi::KpiTargets) -> AppState {
+        let targets = Arc::new(targets);
+        let observations = self
+            .inner
+            .store
+            .cqrs::<kpi::KpiObservation>(kpi::KpiServices::new(
+                self.inner.clock.clone(),
+                targets.clone(),
+            ));
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.kpi_targets = targets;
+                inner.kpi_observations = observations;
+                AppState {
+                    inner: Arc::new(inner),
+                }
+            }
+            // Shared already: keep the state as it is rather than split it.
+            Err(inner) => {
+                tracing::warn!("KPI targets not replaced: the state is already shared");
+                AppState { inner }
+            }
+        }
+    }
+
     pub async fn from_config(config: &Config) -> Result<AppState, ConfigError> {
         let ids: Arc<dyn IdGen> = Arc::new(RandomIds);
         let secret = resolve_secret(config, || {
@@ -152,6 +188,7 @@ impl AppState {
         db.migrate().await?;
         let store = Store::new(db, projections::all_projectors());
         let log_key = crate::config::resolve_log_key(config)?;
+        let kpi_targets = crate::config::resolve_kpi_targets(config)?;
         Ok(AppState::with_calendar(
             store,
             clock,
@@ -160,7 +197,8 @@ impl AppState {
             config.body_limit,
             WorkingCalendar::new(config.holidays.iter().copied()),
         )
-        .with_log_signer(log_key, config.checkpoint_every))
+        .with_log_signer(log_key, config.checkpoint_every)
+        .with_kpi_targets(kpi_targets))
     }
 
     /// The store.
@@ -224,6 +262,21 @@ impl AppState {
     }
 
     /// The programme catalogue.
+    /// Technology needs (需求库).
+    pub fn needs(&self) -> &Cqrs<need::TechnologyNeed> {
+        &self.inner.needs
+    }
+
+    /// Manual KPI observations.
+    pub fn kpi_observations(&self) -> &Cqrs<kpi::KpiObservation> {
+        &self.inner.kpi_observations
+    }
+
+    /// The KPI annex the table is measured against.
+    pub fn kpi_targets(&self) -> &kpi::KpiTargets {
+        &self.inner.kpi_targets
+    }
+
     pub fn programmes(&self) -> &Catalogue {
         &self.inner.programmes
     }
@@ -274,6 +327,19 @@ impl AppState {
 }
 
 /// A random log key for states built without configuration (tests, tools).
+/// The seed-000 annex shipped with the code; a test pins it, so the fallback (no rows) only
+/// shows if the shipped file were broken, and is logged.
+fn shipped_kpi_targets() -> kpi::KpiTargets {
+    kpi::KpiTargets::annex().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the shipped KPI annex does not parse; the KPI table is empty");
+        kpi::KpiTargets {
+            source: String::new(),
+            years: Vec::new(),
+            rows: Vec::new(),
+        }
+    })
+}
+
 fn ephemeral_log_key() -> tlog::Signer {
     tlog::Signer::generate(crate::config::DEFAULT_LOG_KEY_NAME).unwrap_or_else(|_| {
         // No OS randomness: fall back to a key derived from fresh v4 ids' bytes.

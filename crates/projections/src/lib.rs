@@ -13,6 +13,7 @@ mod evaluation_view;
 mod fanout;
 mod integrity_view;
 mod list;
+mod need_view;
 mod project_view;
 mod projector;
 mod subscription;
@@ -48,6 +49,7 @@ pub use integrity_view::{
     IntegrityView,
 };
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
+pub use need_view::{KpiObservationView, NeedAdoptionProjector, NeedAdoptionView, NeedView};
 pub use project_view::{
     MilestoneEntry, ProjectMembershipProjector, ProjectView, RaceView, ReferralEntry, TrancheEntry,
 };
@@ -57,7 +59,7 @@ pub use projector::{
 };
 pub use subscription::LANE_LEAVES_RACE;
 pub use subscription::{
-    all_subscriptions, Subscription, OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY,
+    all_subscriptions, Subscription, ADOPT_NEEDS, OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY,
     OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY, OPEN_CLAWBACK_FOR_PROJECT_RECOVERY,
     OPEN_CLAWBACK_FOR_SUPPORT_RECOVERY, OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION, RACE_TO_LANES,
 };

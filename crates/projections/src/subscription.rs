@@ -59,6 +59,12 @@ pub fn all_subscriptions() -> Vec<Subscription> {
             event_types: &["ProjectTerminated", "ProjectFailed", "ProjectClosed"],
         },
         crate::evaluation_view::EVALUATION_RESULTS,
+        // 004_c8247068307aab5b.txt「市場主體“出題”,政府“發榜”」: each need a call answers records its adoption.
+        Subscription {
+            reactor: ADOPT_NEEDS,
+            aggregate_type: "challenge",
+            event_types: &["NeedsAdopted"],
+        },
         AWARD_OUTCOME,
         // A support grant found improper opens a clawback case (追回).
         Subscription {
@@ -68,6 +74,9 @@ pub fn all_subscriptions() -> Vec<Subscription> {
         },
     ]
 }
+
+/// Reactor: `challenge` `NeedsAdopted` → `TechnologyNeed.Adopt` on each need.
+pub const ADOPT_NEEDS: &str = "adopt_needs";
 
 /// Reactor: `integrity_record` `RecoveryReferred` → `ClawbackCase.Open`.
 pub const OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY: &str = "open_clawback_for_integrity_recovery";

@@ -8,9 +8,12 @@ mod challenges;
 mod clawbacks;
 mod common;
 mod consortia;
+mod csv;
 mod evaluation_rounds;
 mod health;
 mod integrity_records;
+mod kpis;
+mod needs;
 mod projects;
 mod transparency;
 
@@ -67,6 +70,8 @@ fn all() -> Routes {
     let routes = transparency::routes(routes);
     let routes = attention::routes(routes);
     let routes = support::routes(routes);
+    let routes = needs::routes(routes);
+    let routes = kpis::routes(routes);
     awards::routes(routes)
 }
 
