@@ -21,5 +21,6 @@ mod openapi;
 mod projects;
 mod races;
 mod recovery;
+mod search;
 mod support;
 mod transparency;
