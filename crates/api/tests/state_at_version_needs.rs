@@ -75,7 +75,8 @@ fn need_script() -> Script<TechnologyNeed> {
         kinds: 32,
         length: 1..8,
         pace_days: 1,
-        min_events: 60,
+        // A need's life is at most three events (registered, screened, adopted): 24 cases × 3 at most.
+        min_events: 48,
         must_reach: &[
             "NeedRegistered",
             "NeedAccepted",
@@ -90,7 +91,7 @@ const MANUAL_ROWS: [u8; 4] = [3, 12, 13, 18];
 fn observation_step(
     kind: u8,
     n: u8,
-    _live: &KpiObservation,
+    live: &KpiObservation,
     _today: NaiveDate,
 ) -> Step<KpiObservationCommand> {
     // Streams hold one row and year: every fourth step names another row (refused once recorded);
@@ -100,7 +101,7 @@ fn observation_step(
     } else if n == 5 {
         1
     } else {
-        13
+        live.row.unwrap_or(13)
     };
     Step::Run(KpiObservationCommand::Record {
         row,
@@ -117,9 +118,9 @@ fn observation_script() -> Script<KpiObservation> {
         services: |clock| KpiServices::new(Arc::new(clock), Arc::new(KpiTargets::annex().unwrap())),
         step: observation_step,
         kinds: 32,
-        length: 1..8,
+        length: 4..16,
         pace_days: 1,
-        min_events: 60,
+        min_events: 80,
         must_reach: &["KpiObservationRecorded"],
     }
 }
