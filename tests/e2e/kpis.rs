@@ -76,6 +76,9 @@ async fn awarded_call(app: &TestApp, id: &str, lanes: usize) {
         bars: Vec::new(),
     }))
     .await;
+    // Commands issued straight to the command side leave their reactions queued: run them, as
+    // the background drain would (one project per winner).
+    api::reactions::drain(&app.state).await.unwrap();
 }
 
 /// A consortium formed and granted Kunshan cultivation on `effective`; with `revoke`, two failed
@@ -294,6 +297,18 @@ async fn the_kpi_table_of_a_seeded_year_traces_to_the_ledger(backend: Backend) {
     assert!(lines[0].starts_with("row,area,name,unit,kind,source,year,target,plan_to_date,actual"));
     assert_eq!(lines.len(), 21, "19 rows, a header and the final line end");
     assert!(lines[1].starts_with("1,產學研融通,重大需求,項,flow,ledger,2025,30,30,3,"));
+
+    // The awards' projects as CSV, money in fen: four projects of 200万元 each.
+    let projects = app
+        .client_get_text("/v1/projects", &officer, "text/csv")
+        .await;
+    let lines: Vec<&str> = projects.trim_end_matches("\r\n").split("\r\n").collect();
+    assert!(lines[0].starts_with("\u{feff}id,status,challenge_id,bid_id,lead,members,"));
+    assert_eq!(lines.len(), 5, "{projects}");
+    assert!(
+        lines[1..].iter().all(|l| l.contains(",200000000,")),
+        "{projects}"
+    );
 
     // Rebuilt from events alone, the table is the same.
     app.state.store().rebuild_projections().await.unwrap();
