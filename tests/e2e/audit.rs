@@ -952,7 +952,7 @@ async fn grantledger_verify_fails_once_any_stream_is_tampered(backend: Backend) 
     );
     let clock = kernel::FixedClock::new("2027-01-10T01:00:00Z".parse().unwrap());
     let secret = "verify-secret-0123456789abcdef0123456789abcdef";
-    let state = api::AppState::new(
+    let state = app::AppState::new(
         store,
         std::sync::Arc::new(clock),
         std::sync::Arc::new(kernel::RandomIds),

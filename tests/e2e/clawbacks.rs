@@ -291,13 +291,13 @@ async fn an_unpaid_case_goes_overdue_by_the_clock_and_escalates_into_an_integrit
     // The escalation (event 4) delivered again opens no second integrity case.
     crate::integrity::requeue(
         app.state.store().db(),
-        projections::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION,
+        app::process_managers::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION,
         "clawback_case",
         &id,
         4,
     )
     .await;
-    api::reactions::drain(&app.state).await.unwrap();
+    app::reactions::drain(&app.state).await.unwrap();
     assert_eq!(app.state.store().outbox_len().await.unwrap(), 0);
     let record = app
         .get(&format!("/v1/integrity/{}", orgs::ENT_A), &officer)

@@ -228,12 +228,19 @@ async fn an_idempotency_key_stores_once_and_replays_the_first_answer(backend: Ba
     );
     socket.write_all(request.as_bytes()).await.unwrap();
     socket.flush().await.unwrap();
-    drop(socket);
     let mut waited = 0;
-    while events_of_type(&app, "clawback_case", "RepaymentRecorded").await < 2 && waited < 100 {
+    while events_of_type(&app, "clawback_case", "RepaymentRecorded").await < 2 && waited < 200 {
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += 1;
     }
+    // Committed: the connection goes before its answer is read.
+    drop(socket);
+    // The dropped request did commit, once, before any retry.
+    assert_eq!(
+        events_of_type(&app, "clawback_case", "RepaymentRecorded").await,
+        2,
+        "the request whose answer was lost did not commit"
+    );
     let retry = app
         .send(
             "POST",
@@ -382,7 +389,7 @@ async fn two_server_processes_mark_an_unpaid_case_overdue_exactly_once(backend: 
     let case = noticed_case(&app, 500_000).await;
     // The clock on the due date itself changes nothing.
     app.set_now("2027-01-25T20:00:00+08:00");
-    let report = api::clock::run_due(&app.state).await.unwrap();
+    let report = app::clock::run_due(&app.state).await.unwrap();
     assert_eq!(report.overdue_marked, 0);
 
     // Two more server processes on the same database, their pinned clocks past the due date.

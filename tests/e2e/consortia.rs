@@ -370,7 +370,7 @@ async fn a_consortium_is_upgraded_with_a_top_up_and_revoked_after_two_failed_rou
     assert_eq!(due.expect(200)["items"], json!([]));
 
     // The reaction is idempotent: draining again records nothing more.
-    api::reactions::drain(&app.state).await.unwrap();
+    app::reactions::drain(&app.state).await.unwrap();
     assert_eq!(app.version("consortium", &id).await, version);
 
     // Every party sees the same consortium and the same final round.
@@ -557,7 +557,7 @@ async fn a_failed_final_acceptance_ends_in_rectification_then_a_recovery_referra
     assert_eq!(app.get(&c, &lead).await.expect(200), referred);
 
     // The referral opened the clawback case (追回资金) against the lead, once.
-    api::reactions::drain(&app.state).await.unwrap();
+    app::reactions::drain(&app.state).await.unwrap();
     let cases = app.get("/v1/clawbacks", &officer).await;
     let cases = cases.expect(200)["items"].as_array().unwrap().clone();
     assert_eq!(cases.len(), 1, "{cases:?}");

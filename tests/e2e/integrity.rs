@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use api::AppState;
+use app::AppState;
 use chrono::{DateTime, Utc};
 use kernel::{FixedClock, Money, OrgCode, RandomIds};
 use projections::ListQuery;
@@ -87,7 +87,7 @@ async fn a_serious_violation_bars_until_the_anniversary_and_refers_recovery_to_c
         let state = app.state.clone();
         let org = org.clone();
         let date = date.parse().unwrap();
-        async move { api::active_bars(&state, &[org], date).await.unwrap() }
+        async move { app::active_bars(&state, &[org], date).await.unwrap() }
     };
     assert_eq!(bars_on("2027-01-09").await, vec![]);
     let bars = bars_on("2030-01-09").await;
@@ -99,7 +99,7 @@ async fn a_serious_violation_bars_until_the_anniversary_and_refers_recovery_to_c
     app.set_now("2030-01-09T23:00:00+08:00");
     let today = app.state.clock().today();
     assert_eq!(
-        api::active_bars(&app.state, std::slice::from_ref(&org), today)
+        app::active_bars(&app.state, std::slice::from_ref(&org), today)
             .await
             .unwrap()
             .len(),
@@ -111,7 +111,7 @@ async fn a_serious_violation_bars_until_the_anniversary_and_refers_recovery_to_c
     );
     app.set_now("2030-01-10T00:00:00+08:00");
     let today = app.state.clock().today();
-    assert!(api::active_bars(&app.state, &[org], today)
+    assert!(app::active_bars(&app.state, &[org], today)
         .await
         .unwrap()
         .is_empty());
@@ -156,7 +156,7 @@ async fn a_revocation_on_appeal_lifts_the_bar_from_that_day(backend: Backend) {
     assert_eq!(revoked["cases"][0]["status"], "revoked");
     assert!(revoked["barred_until"].is_null());
     let org = OrgCode::parse(orgs::ENT_C).unwrap();
-    let before = api::active_bars(
+    let before = app::active_bars(
         &app.state,
         std::slice::from_ref(&org),
         "2028-02-29".parse().unwrap(),
@@ -165,7 +165,7 @@ async fn a_revocation_on_appeal_lifts_the_bar_from_that_day(backend: Backend) {
     .unwrap();
     assert_eq!(before[0].until.to_string(), "2028-03-01");
     assert!(
-        api::active_bars(&app.state, &[org], "2028-03-01".parse().unwrap())
+        app::active_bars(&app.state, &[org], "2028-03-01".parse().unwrap())
             .await
             .unwrap()
             .is_empty()
@@ -323,7 +323,7 @@ async fn a_reaction_lost_in_a_crash_runs_once_after_restart(backend: Backend) {
     assert!(clawback_cases(&state).await.is_empty());
 
     // "Restart": the drain runs the queued reaction.
-    assert_eq!(api::reactions::drain(&state).await.unwrap(), 1);
+    assert_eq!(app::reactions::drain(&state).await.unwrap(), 1);
     let cases = clawback_cases(&state).await;
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0]["owed_fen"], 300_000);
@@ -337,14 +337,14 @@ async fn a_reaction_lost_in_a_crash_runs_once_after_restart(backend: Backend) {
     // At least once: the same reaction delivered again opens nothing new.
     requeue(
         state.store().db(),
-        projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
+        app::process_managers::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY,
         "integrity_record",
         org.as_str(),
         4,
     )
     .await;
     assert_eq!(state.store().outbox_len().await.unwrap(), 1);
-    assert_eq!(api::reactions::drain(&state).await.unwrap(), 1);
+    assert_eq!(app::reactions::drain(&state).await.unwrap(), 1);
     let cases = clawback_cases(&state).await;
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0]["id"], first_id.as_str());

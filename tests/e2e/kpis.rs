@@ -78,7 +78,7 @@ async fn awarded_call(app: &TestApp, id: &str, lanes: usize) {
     .await;
     // Commands issued straight to the command side leave their reactions queued: run them, as
     // the background drain would (one project per winner).
-    api::reactions::drain(&app.state).await.unwrap();
+    app::reactions::drain(&app.state).await.unwrap();
 }
 
 /// A consortium formed and granted Kunshan cultivation on `effective`; with `revoke`, two failed

@@ -14,6 +14,7 @@ mod challenges;
 mod clawbacks;
 mod consistency;
 mod consortia;
+mod hygiene;
 mod integrity;
 mod kpis;
 mod needs;

@@ -333,7 +333,7 @@ async fn the_last_surviving_lane_becomes_an_ordinary_project(backend: Backend) {
         app.version("project", "q1").await,
         app.version("project", "q2").await,
     );
-    api::reactions::drain(&app.state).await.unwrap();
+    app::reactions::drain(&app.state).await.unwrap();
     assert_eq!(
         (
             app.version("project", "q1").await,

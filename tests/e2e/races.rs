@@ -125,7 +125,7 @@ async fn step(app: &TestApp, race: &str, lanes: &[String], (kind, lane, bits): O
 
 /// Checks the invariant after a step; returns (lanes withdrawn, concluded by a withdrawal).
 async fn agree(app: &TestApp, race: &str, lanes: &[String]) -> (usize, bool) {
-    api::reactions::drain(&app.state).await.unwrap();
+    app::reactions::drain(&app.state).await.unwrap();
     assert_eq!(
         app.state.store().outbox_len().await.unwrap(),
         0,

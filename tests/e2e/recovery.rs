@@ -98,7 +98,7 @@ async fn a_failed_project_is_recovered_repaid_in_part_waived_and_closed(backend:
     assert_eq!(case["opened_by"], "officer-1");
 
     // A repeated reaction never opens a second case.
-    api::reactions::drain(&app.state).await.unwrap();
+    app::reactions::drain(&app.state).await.unwrap();
     assert_eq!(clawbacks(&app).await.len(), 1);
 
     let c = |rest: &str| format!("/v1/clawbacks/{id}{rest}");

@@ -37,7 +37,7 @@ async fn calls_and_needs_are_found_by_chinese_substrings_with_filters_and_totals
         "/v1/challenges",
         &officer,
         challenge_draft(json!({
-            "title": "车规级芯片封装, \"先进\"\n工艺", "industry_chain": "集成电路"
+            "title": "车规级芯片封装, \"先进\"工艺", "industry_chain": "集成电路"
         })),
     )
     .await
@@ -126,7 +126,7 @@ async fn calls_and_needs_are_found_by_chinese_substrings_with_filters_and_totals
         .await;
     assert!(csv.starts_with("\u{feff}id,status,programme,title,demand_owner,industry_chain,"));
     assert!(
-        csv.contains(",\"车规级芯片封装, \"\"先进\"\"\n工艺\","),
+        csv.contains(",\"车规级芯片封装, \"\"先进\"\"工艺\","),
         "CSV: {csv}"
     );
     assert_eq!(csv.matches("\r\n").count(), 4, "a header and three calls");

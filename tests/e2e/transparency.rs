@@ -295,7 +295,7 @@ both_backends!(an_export_bundle_carries_its_checkpoint_and_inclusion_proofs);
 /// A server over a fresh database whose URL the command line can use, signing with `log_key()`.
 struct Served {
     fresh: store::testing::FreshDb,
-    state: api::AppState,
+    state: app::AppState,
     url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -393,7 +393,7 @@ async fn serve(backend: Backend) -> Served {
         projections::all_projectors(),
     );
     let clock = kernel::FixedClock::new("2027-01-10T01:00:00Z".parse().unwrap());
-    let state = api::AppState::new(
+    let state = app::AppState::new(
         store,
         Arc::new(clock),
         Arc::new(kernel::RandomIds),

@@ -5,6 +5,7 @@ use kernel::{Actor, OrgCode, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::{ApiError, AppState};
+use app::AppError;
 
 /// The claims of a grantledger bearer token (HS256).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,10 +40,10 @@ impl Caller {
         if self.0.has(role) {
             Ok(&self.0)
         } else {
-            Err(ApiError::Forbidden(format!(
+            Err(ApiError::App(AppError::Forbidden(format!(
                 "this needs the {} role",
                 role.as_str()
-            )))
+            ))))
         }
     }
 

@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+pub use app::{DEFAULT_CHECKPOINT_EVERY_SECS, DEFAULT_LOG_KEY_NAME};
 use chrono::{DateTime, NaiveDate, Utc};
 use store::StoreError;
 
@@ -36,11 +37,6 @@ pub struct Config {
     pub kpi_targets: Option<PathBuf>,
 }
 
-/// Seconds between scheduled transparency-log checkpoints when not configured.
-pub const DEFAULT_CHECKPOINT_EVERY_SECS: u64 = 3600;
-/// The name (and checkpoint origin) of a log key generated on the embedded default.
-pub const DEFAULT_LOG_KEY_NAME: &str = "grantledger.local/log";
-
 /// Why the server could not be configured or started.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -70,9 +66,6 @@ pub enum ConfigError {
     /// The address could not be bound.
     #[error("cannot bind {0}: {1}")]
     Bind(String, std::io::Error),
-    /// PostgreSQL needs a configured transparency-log key.
-    #[error("GRANTLEDGER_LOG_KEY must be set when DATABASE_URL is PostgreSQL (make one with `grantledger log-key`)")]
-    LogKeyRequired,
     /// The transparency-log key is malformed.
     #[error("GRANTLEDGER_LOG_KEY or the key file: {0}")]
     LogKey(String),
@@ -193,33 +186,59 @@ pub fn resolve_secret(
     }
 }
 
-/// The transparency log's signing key: the configured one, or on the embedded default a
-/// generated one kept (mode 0600) beside the SQLite file as `<file>.logkey`.
+/// Where a PostgreSQL server keeps its generated transparency-log key when
+/// `GRANTLEDGER_LOG_KEY` is not set: in the directory it was started from.
+pub const POSTGRES_LOG_KEY_FILE: &str = "grantledger.logkey";
+
+/// The transparency log's signing key: the configured one; otherwise a generated one kept
+/// (mode 0600) in a file — beside the SQLite file as `<file>.logkey` on the embedded default, in
+/// [`POSTGRES_LOG_KEY_FILE`] of the working directory on PostgreSQL (with a warning: every server
+/// over one database must sign with one key, so several machines need `GRANTLEDGER_LOG_KEY`).
 pub fn resolve_log_key(config: &Config) -> Result<tlog::Signer, ConfigError> {
     let bad = |e: tlog::NoteError| ConfigError::LogKey(e.to_string());
     if let Some(text) = &config.log_key {
         return tlog::Signer::parse(text).map_err(bad);
     }
-    let Some(file) = sqlite_file(&config.database_url) else {
-        return if config.database_url.starts_with("sqlite:") {
-            tlog::Signer::generate(DEFAULT_LOG_KEY_NAME).map_err(bad)
-        } else {
-            Err(ConfigError::LogKeyRequired)
-        };
-    };
-    let mut name = file.as_os_str().to_owned();
-    name.push(".logkey");
-    let path = PathBuf::from(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => tlog::Signer::parse(&text).map_err(bad),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let signer = tlog::Signer::generate(DEFAULT_LOG_KEY_NAME).map_err(bad)?;
-            write_private(&path, &signer.to_private_text())
-                .map_err(|e| ConfigError::SecretFile(path.clone(), e))?;
-            Ok(signer)
+    let path = match sqlite_file(&config.database_url) {
+        Some(file) => {
+            let mut name = file.as_os_str().to_owned();
+            name.push(".logkey");
+            PathBuf::from(name)
         }
-        Err(e) => Err(ConfigError::SecretFile(path, e)),
+        // An in-memory SQLite database lives as long as the process, and so does its key.
+        None if config.database_url.starts_with("sqlite:") => {
+            return tlog::Signer::generate(DEFAULT_LOG_KEY_NAME).map_err(bad);
+        }
+        None => {
+            tracing::warn!(
+                file = POSTGRES_LOG_KEY_FILE,
+                "GRANTLEDGER_LOG_KEY is not set: the transparency log signs with the key kept in this file; \
+                 servers on other machines over the same database need the same key in GRANTLEDGER_LOG_KEY"
+            );
+            PathBuf::from(POSTGRES_LOG_KEY_FILE)
+        }
+    };
+    // Two servers starting at once: the one that loses the race to create the file reads it.
+    for _ in 0..2 {
+        match std::fs::read_to_string(&path) {
+            Ok(text) if !text.trim().is_empty() => return tlog::Signer::parse(&text).map_err(bad),
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let signer = tlog::Signer::generate(DEFAULT_LOG_KEY_NAME).map_err(bad)?;
+                match write_private(&path, &signer.to_private_text()) {
+                    Ok(()) => return Ok(signer),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    Err(e) => return Err(ConfigError::SecretFile(path.clone(), e)),
+                }
+            }
+            Err(e) => return Err(ConfigError::SecretFile(path, e)),
+        }
     }
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| ConfigError::SecretFile(path.clone(), e))?;
+    tlog::Signer::parse(&text).map_err(bad)
 }
 
 fn secret_path(db_file: &Path) -> PathBuf {
@@ -310,10 +329,6 @@ mod tests {
         assert!(matches!(
             resolve_secret(&config, || "x".repeat(40)),
             Err(ConfigError::SecretRequired)
-        ));
-        assert!(matches!(
-            resolve_log_key(&config),
-            Err(ConfigError::LogKeyRequired)
         ));
     }
 

@@ -1,7 +1,7 @@
+use app::AppError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cqrs_es::AggregateError;
-use kernel::{DomainError, ErrorKind};
+use kernel::ErrorKind;
 use serde::Serialize;
 use serde_json::json;
 
@@ -16,18 +16,13 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// Every way a request can fail, rendered as `application/problem+json`.
+/// Every way a request can fail, rendered as `application/problem+json`: what the HTTP layer
+/// itself finds wrong with a request, and what the application refused ([`AppError`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 401: no or bad token.
     #[error("{0}")]
     Unauthenticated(String),
-    /// 403: the caller may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// 404: no such resource or route.
-    #[error("{0}")]
-    NotFound(String),
     /// 405: the route exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -55,81 +50,38 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
-    /// 412: `If-Match` names a version that is no longer current.
-    #[error("the resource is at version {current}, not {expected}")]
-    VersionMismatch {
-        /// The version the client sent.
-        expected: u64,
-        /// The stream's version.
-        current: u64,
-    },
-    /// 409: another command changed the stream at the same time.
-    #[error("another change was committed first; reload and retry")]
-    ConcurrencyConflict,
-    /// 409: a request with the same caller and `Idempotency-Key` committed first and its
-    /// response is not yet known.
-    #[error("a request with this Idempotency-Key is being processed; retry shortly")]
-    IdempotencyKeyTaken,
     /// 422: the `Idempotency-Key` was used before with another request.
     #[error("this Idempotency-Key was used with a different request (method, path or body)")]
     IdempotencyKeyReused,
-    /// Any other refusal with its own status and stable code (a missing subject, an item
-    /// already resolved, …).
-    #[error("{detail}")]
-    Refused {
-        /// The HTTP status.
-        status: StatusCode,
-        /// Stable code.
-        code: &'static str,
-        /// What is wrong.
-        detail: String,
-    },
-    /// A rule of the domain refused the command.
-    #[error("{message}")]
-    Domain {
-        /// Stable code from the aggregate.
-        code: &'static str,
-        /// Class of refusal.
-        kind: ErrorKind,
-        /// The rule's message.
-        message: String,
-    },
-    /// 503: the database cannot be reached.
-    #[error("the database is unavailable")]
-    Unavailable(String),
-    /// 500: anything else; the cause is logged, never sent.
-    #[error("internal error")]
-    Internal(String),
+    /// What the application refused or failed to do.
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(err: store::StoreError) -> Self {
+        ApiError::App(AppError::from(err))
+    }
+}
+
+fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+    }
 }
 
 impl ApiError {
-    /// A refusal from an aggregate's error type.
-    pub fn domain<E: DomainError>(e: &E) -> ApiError {
-        ApiError::Domain {
-            code: e.code(),
-            kind: e.kind(),
-            message: e.to_string(),
-        }
-    }
-
     /// 422 with one field error.
     pub fn field(field: &str, code: &str, message: String) -> ApiError {
-        ApiError::InvalidBody {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: format!("{field}: {message}"),
-            errors: vec![FieldError {
-                field: field.to_string(),
-                code: code.to_string(),
-                message,
-            }],
-        }
+        ApiError::App(AppError::field(field, code, message))
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::InvalidBody { status, .. } => (*status, "invalid_body"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
@@ -137,48 +89,25 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            ApiError::VersionMismatch { .. } => {
-                (StatusCode::PRECONDITION_FAILED, "version_mismatch")
-            }
-            ApiError::ConcurrencyConflict => (StatusCode::CONFLICT, "concurrency_conflict"),
-            ApiError::IdempotencyKeyTaken => (StatusCode::CONFLICT, "idempotency_key_in_use"),
             ApiError::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
-            ApiError::Refused { status, code, .. } => (*status, code),
-            ApiError::Domain { code, kind, .. } => (
-                match kind {
-                    ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorKind::Conflict => StatusCode::CONFLICT,
-                    ErrorKind::NotFound => StatusCode::NOT_FOUND,
-                    ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-                },
-                code,
-            ),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
-        }
-    }
-}
-
-impl<E: DomainError> From<AggregateError<E>> for ApiError {
-    fn from(err: AggregateError<E>) -> Self {
-        match err {
-            AggregateError::UserError(e) => ApiError::domain(&e),
-            AggregateError::AggregateConflict => ApiError::ConcurrencyConflict,
-            AggregateError::DatabaseConnectionError(e) => ApiError::Unavailable(e.to_string()),
-            AggregateError::DeserializationError(e) => ApiError::Internal(e.to_string()),
-            AggregateError::UnexpectedError(e) => ApiError::Internal(e.to_string()),
-        }
-    }
-}
-
-impl From<store::StoreError> for ApiError {
-    fn from(err: store::StoreError) -> Self {
-        if err.is_unavailable() {
-            ApiError::Unavailable(err.to_string())
-        } else {
-            ApiError::Internal(err.to_string())
+            ApiError::App(e) => match e {
+                AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+                AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+                AppError::InvalidField { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+                AppError::Refused { kind, code, .. } => (status_of(*kind), code),
+                AppError::Domain { code, kind, .. } => (status_of(*kind), code),
+                AppError::VersionMismatch { .. } => {
+                    (StatusCode::PRECONDITION_FAILED, "version_mismatch")
+                }
+                AppError::ConcurrencyConflict => (StatusCode::CONFLICT, "concurrency_conflict"),
+                AppError::IdempotencyKeyTaken => (StatusCode::CONFLICT, "idempotency_key_in_use"),
+                AppError::Unavailable(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable")
+                }
+                AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+            },
         }
     }
 }
@@ -187,11 +116,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let detail = match &self {
-            ApiError::Internal(cause) => {
+            ApiError::App(AppError::Internal(cause)) => {
                 tracing::error!(%cause, "request failed");
                 "an internal error occurred; it has been logged".to_string()
             }
-            ApiError::Unavailable(cause) => {
+            ApiError::App(AppError::Unavailable(cause)) => {
                 tracing::warn!(%cause, "database unavailable");
                 self.to_string()
             }
@@ -204,15 +133,27 @@ impl IntoResponse for ApiError {
             "detail": detail,
             "code": code,
         });
-        if let ApiError::InvalidBody { errors, .. } = &self {
-            body["errors"] = json!(errors);
+        match &self {
+            ApiError::InvalidBody { errors, .. } => body["errors"] = json!(errors),
+            ApiError::App(AppError::InvalidField {
+                field,
+                code,
+                message,
+            }) => {
+                body["errors"] = json!([FieldError {
+                    field: field.clone(),
+                    code: code.clone(),
+                    message: message.clone(),
+                }])
+            }
+            _ => {}
         }
         let mut response = (status, body.to_string()).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if matches!(self, ApiError::IdempotencyKeyTaken) {
+        if matches!(self, ApiError::App(AppError::IdempotencyKeyTaken)) {
             response
                 .extensions_mut()
                 .insert(crate::idempotency::KeyHeldElsewhere);

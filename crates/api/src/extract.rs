@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::FieldError;
 use crate::ApiError;
+use app::AppError;
 
 /// A JSON body; every rejection becomes problem+json. With `OPTIONAL`, an empty body reads as
 /// `T::default()` so command endpoints without fields accept `curl -X POST` as well as `{}`.
@@ -15,43 +16,45 @@ pub struct Body<T, const OPTIONAL: bool = false>(pub T);
 /// A body that may be empty.
 pub type OptionalBody<T> = Body<T, true>;
 
+/// Parses a body into the command's shape (the hygiene rules ran before, on every request:
+/// [`crate::hygiene::clean_body`]).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let syntax = matches!(
-            e.classify(),
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
-        );
-        let message = e.to_string();
-        let field = message
-            .split('`')
-            .nth(1)
-            .filter(|_| {
-                message.starts_with("unknown field") || message.starts_with("missing field")
-            })
-            .unwrap_or("")
-            .to_string();
-        ApiError::InvalidBody {
-            status: if syntax {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            },
-            detail: format!("the request body is not valid: {message}"),
-            errors: if syntax {
-                vec![]
-            } else {
-                vec![FieldError {
-                    field,
-                    code: if message.starts_with("unknown field") {
-                        "unknown_field".into()
-                    } else {
-                        "invalid_value".into()
-                    },
-                    message,
-                }]
-            },
-        }
-    })
+    serde_json::from_slice(bytes).map_err(invalid)
+}
+
+fn invalid(e: serde_json::Error) -> ApiError {
+    let syntax = matches!(
+        e.classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    );
+    let message = e.to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.starts_with("unknown field") || message.starts_with("missing field"))
+        .unwrap_or("")
+        .to_string();
+    ApiError::InvalidBody {
+        status: if syntax {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        detail: format!("the request body is not valid: {message}"),
+        errors: if syntax {
+            vec![]
+        } else {
+            vec![FieldError {
+                field,
+                code: if message.starts_with("unknown field") {
+                    "unknown_field".into()
+                } else {
+                    "invalid_value".into()
+                },
+                message,
+            }]
+        },
+    }
 }
 
 impl<S, T, const OPTIONAL: bool> FromRequest<S> for Body<T, OPTIONAL>
@@ -66,10 +69,7 @@ where
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let v = v.to_ascii_lowercase();
-                v.starts_with("application/json") || v.contains("+json")
-            });
+            .map(crate::hygiene::is_json_media_type);
         let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
             BytesRejection::FailedToBufferBody(inner)
                 if inner.status() == StatusCode::PAYLOAD_TOO_LARGE =>
@@ -92,7 +92,8 @@ where
                 })
             };
         }
-        if json_type == Some(false) {
+        // Commands are JSON: a body without `Content-Type: application/json` is refused.
+        if json_type != Some(true) {
             return Err(ApiError::UnsupportedMediaType);
         }
         Ok(Body(parse(&bytes)?))
@@ -134,6 +135,6 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|e| ApiError::NotFound(e.body_text()))
+            .map_err(|e| ApiError::App(AppError::NotFound(e.body_text())))
     }
 }

@@ -21,8 +21,9 @@ use chrono::SecondsFormat;
 use serde_json::{Map, Value};
 use store::IdempotencyClaim;
 
-use crate::execute::{IdempotencySlot, IDEMPOTENCY};
 use crate::{ApiError, AppState};
+use app::AppError;
+use app::{IdempotencySlot, IDEMPOTENCY};
 
 /// The request header.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -124,7 +125,10 @@ pub(crate) async fn idempotency(
     });
     match task.await {
         Ok(response) => response,
-        Err(e) => ApiError::Internal(format!("the request's task failed: {e}")).into_response(),
+        Err(e) => ApiError::App(AppError::Internal(format!(
+            "the request's task failed: {e}"
+        )))
+        .into_response(),
     }
 }
 
@@ -134,7 +138,10 @@ async fn record(state: &AppState, caller: &str, key: &str, response: Response) -
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
-            return ApiError::Internal(format!("cannot buffer the response: {e}")).into_response()
+            return ApiError::App(AppError::Internal(format!(
+                "cannot buffer the response: {e}"
+            )))
+            .into_response()
         }
     };
     let mut kept = Map::new();
@@ -179,7 +186,7 @@ async fn replay(state: &AppState, caller: &str, key: &str, hash: &str) -> Respon
             }
         }
         if started.elapsed() >= WAIT_FOR_FIRST {
-            return ApiError::IdempotencyKeyTaken.into_response();
+            return ApiError::App(AppError::IdempotencyKeyTaken).into_response();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -6,7 +6,7 @@ use kpi::{AwardFact, ConsortiumFact, LedgerFacts, NeedFact, ObservationFact};
 use projections::{ChallengeView, ConsortiumView, KpiObservationView, NeedView};
 use serde::de::DeserializeOwned;
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppError, AppState};
 
 async fn all<T: DeserializeOwned>(state: &AppState, view: &str) -> Result<Vec<T>, ApiError> {
     state
@@ -14,7 +14,9 @@ async fn all<T: DeserializeOwned>(state: &AppState, view: &str) -> Result<Vec<T>
         .rows(view, None)
         .await?
         .into_iter()
-        .map(|v| serde_json::from_value(v).map_err(|e| ApiError::Internal(e.to_string())))
+        .map(|v| {
+            serde_json::from_value(v).map_err(|e| ApiError::App(AppError::Internal(e.to_string())))
+        })
         .collect()
 }
 

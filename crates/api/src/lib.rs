@@ -2,37 +2,60 @@
 //! `application/problem+json` errors. Handlers only extract, authorise, translate a DTO into a
 //! command and map the result; rules live in the aggregates.
 
-pub mod audit;
 mod auth;
-pub mod clock;
 mod config;
 mod error;
 mod execute;
 mod extract;
+mod hygiene;
 pub mod idempotency;
-mod integrity;
 mod kpis;
-pub mod reactions;
-mod reactions_consortium;
-mod reactions_race;
-mod recoverable;
-mod recovery;
 mod routes;
 mod search;
-mod state;
 
+pub use app::{AppError, AppState};
 pub use auth::{mint_token, Claims};
 pub use config::{
     resolve_kpi_targets, resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_LOG_KEY_NAME,
 };
 pub use error::ApiError;
-pub use integrity::active_bars;
 pub use routes::{route_table, router};
-pub use state::AppState;
 
 use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
+
+/// Connects `config.database_url`, migrates, and assembles the application's state.
+pub async fn state_from_config(config: &Config) -> Result<AppState, ConfigError> {
+    use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
+    use std::sync::Arc;
+    let ids: Arc<dyn IdGen> = Arc::new(RandomIds);
+    let secret = resolve_secret(config, || {
+        format!("{}{}", ids.new_id().simple(), ids.new_id().simple())
+    })?;
+    let clock: Arc<dyn Clock> = match config.fake_now {
+        Some(at) => {
+            tracing::warn!(%at, "GRANTLEDGER_FAKE_NOW is set: the clock is pinned; never use this in production");
+            Arc::new(FixedClock::new(at))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let db = store::Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let store = store::Store::new(db, projections::all_projectors());
+    let log_key = resolve_log_key(config)?;
+    let kpi_targets = resolve_kpi_targets(config)?;
+    Ok(AppState::with_calendar(
+        store,
+        clock,
+        ids,
+        secret,
+        config.body_limit,
+        WorkingCalendar::new(config.holidays.iter().copied()),
+    )
+    .with_log_signer(log_key, config.checkpoint_every)
+    .with_kpi_targets(kpi_targets))
+}
 
 /// A bound, not yet serving, application (tests read its port before serving).
 pub struct Application {
@@ -44,7 +67,7 @@ pub struct Application {
 impl Application {
     /// Connects the store, runs migrations and binds `config.addr`.
     pub async fn build(config: Config) -> Result<Application, ConfigError> {
-        let state = AppState::from_config(&config).await?;
+        let state = state_from_config(&config).await?;
         let mut app = Self::with_state(&config.addr, state).await?;
         app.clock_every = std::time::Duration::from_secs(config.clock_interval_secs);
         Ok(app)
@@ -77,7 +100,7 @@ impl Application {
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        reactions::spawn_background(
+        app::reactions::spawn_background(
             self.state.clone(),
             std::time::Duration::from_secs(2),
             self.clock_every,

@@ -329,17 +329,6 @@ impl Indexed for EvaluationRoundView {
     }
 }
 
-/// The reactor that records each final grade on its consortium (`RoundFinalised` →
-/// `Consortium.RecordEvaluationResult`).
-pub const EVALUATION_RESULTS_REACTOR: &str = "evaluation_results_to_consortia";
-
-/// Its subscription.
-pub(crate) const EVALUATION_RESULTS: crate::Subscription = crate::Subscription {
-    reactor: EVALUATION_RESULTS_REACTOR,
-    aggregate_type: "evaluation_round",
-    event_types: &["RoundFinalised"],
-};
-
 /// One assignment in an evaluator's queue (`GET /v1/me/evaluations`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EvaluatorQueueItem {

@@ -39,7 +39,7 @@ pub use consortium_view::{
 };
 pub use evaluation_view::{
     EvaluationRoundView, EvaluatorEntry, EvaluatorQueueItem, EvaluatorQueueProjector,
-    ObjectionEntry, SubjectEntry, EVALUATION_RESULTS_REACTOR,
+    ObjectionEntry, SubjectEntry,
 };
 pub use fanout::{
     fanout_row_id, BidPartyProjector, BidPartyView, ReviewAssignmentProjector, ReviewAssignmentView,
@@ -57,12 +57,7 @@ pub use projector::{
     all_projectors, envelope_of, metadata_text, Indexed, ProjectionError, Projector, ViewIndex,
     ViewProjector, ViewRow,
 };
-pub use subscription::LANE_LEAVES_RACE;
-pub use subscription::{
-    all_subscriptions, Subscription, ADOPT_NEEDS, OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY,
-    OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY, OPEN_CLAWBACK_FOR_PROJECT_RECOVERY,
-    OPEN_CLAWBACK_FOR_SUPPORT_RECOVERY, OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION, RACE_TO_LANES,
-};
+pub use subscription::Subscription;
 pub use support_view::{
     SupportApplicationView, SupportDecisionEntry, SupportListProjector, SupportProposalEntry,
     SupportRecoveryEntry, SupportTrancheEntry, SupportUsageProjector, SupportUsageView,

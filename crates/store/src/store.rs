@@ -134,13 +134,13 @@ pub(crate) fn sqlite_event(row: &sqlx::sqlite::SqliteRow) -> Result<SerializedEv
 }
 
 impl Store {
-    /// A store over `db` keeping `projectors` inline, with every process manager of
-    /// [`projections::all_subscriptions`] fed through the outbox.
+    /// A store over `db` keeping `projectors` inline. No event is queued for a process manager
+    /// until the application hands the store its subscriptions ([`Store::with_subscriptions`]).
     pub fn new(db: Db, projectors: Vec<Arc<dyn Projector>>) -> Store {
         Store {
             db,
             projectors: projectors.into(),
-            subscriptions: projections::all_subscriptions().into(),
+            subscriptions: Arc::from(Vec::new()),
             snapshots: SnapshotPolicy {
                 default: DEFAULT_SNAPSHOT_INTERVAL,
                 by_type: Arc::new(std::collections::HashMap::new()),
@@ -150,7 +150,8 @@ impl Store {
         }
     }
 
-    /// The same store with these subscriptions instead (tests).
+    /// The same store queueing, in each event's transaction, an outbox row for every one of
+    /// `subscriptions` that wants the event.
     pub fn with_subscriptions(self, subscriptions: Vec<Subscription>) -> Store {
         Store {
             subscriptions: subscriptions.into(),

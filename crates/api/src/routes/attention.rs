@@ -17,6 +17,7 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route("/v1/attention", &["get"], get(list_attention))
@@ -40,9 +41,9 @@ fn officers_and_auditors(caller: &Caller) -> Result<(), ApiError> {
     if caller.sees_all() {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
+        Err(ApiError::App(AppError::Forbidden(
             "the attention list is for officers and auditors".into(),
-        ))
+        )))
     }
 }
 
@@ -51,7 +52,7 @@ async fn load(state: &AppState, id: &str) -> Result<Value, ApiError> {
         .store()
         .view(AttentionView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no attention item {id}")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no attention item {id}"))))
 }
 
 async fn list_attention(
@@ -124,7 +125,7 @@ async fn retry_reaction(
         .unpark_reaction(&reactor, &kind, &stream, sequence)
         .await?;
     // Run it now, so the officer sees whether the retry went through.
-    if let Err(e) = crate::reactions::drain(&state).await {
+    if let Err(e) = app::reactions::drain(&state).await {
         tracing::warn!(error = %e, "drain after a retry failed; the background drain retries");
     }
     Ok(representation(

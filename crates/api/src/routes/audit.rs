@@ -16,11 +16,12 @@ use serde_json::{json, Value};
 use store::chain::BundleLine;
 
 use super::Routes;
-use crate::audit::{self, FoldError};
 use crate::auth::Caller;
 use crate::execute::RequestId;
 use crate::extract::{Path, Query};
 use crate::{ApiError, AppState};
+use app::audit::{self, FoldError};
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route(
@@ -56,7 +57,8 @@ pub(super) async fn auditors_read_only(
     let reads = reads || super::transparency::is_cosign_path(req.uri().path());
     if let Ok(Caller(actor)) = &caller {
         if !reads && !actor.roles.is_empty() && actor.roles.iter().all(|r| *r == Role::Auditor) {
-            return ApiError::Forbidden("auditors are read-only".into()).into_response();
+            return ApiError::App(AppError::Forbidden("auditors are read-only".into()))
+                .into_response();
         }
     }
     next.run(req).await
@@ -73,9 +75,9 @@ pub(super) async fn audited(
 ) -> Result<(), ApiError> {
     let actor = &caller.0;
     if !(actor.has(Role::Auditor) || actor.has(Role::Officer)) {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "audit reads need the auditor or officer role".into(),
-        ));
+        )));
     }
     let target = uri
         .path_and_query()
@@ -91,7 +93,7 @@ pub(super) async fn audited(
             &at,
             &actor.sub,
             &actor.roles_text(),
-            &request_id.0,
+            &request_id.0 .0,
             action,
             &target,
         )
@@ -102,7 +104,7 @@ pub(super) async fn audited(
 fn fold_failed(e: FoldError) -> ApiError {
     match e {
         FoldError::Store(e) => e.into(),
-        other => ApiError::Internal(other.to_string()),
+        other => ApiError::App(AppError::Internal(other.to_string())),
     }
 }
 
@@ -114,7 +116,9 @@ pub(super) fn bad_query(detail: String) -> ApiError {
 }
 
 fn no_stream(kind: &str, id: &str) -> ApiError {
-    ApiError::NotFound(format!("no events in stream {kind}/{id}"))
+    ApiError::App(AppError::NotFound(format!(
+        "no events in stream {kind}/{id}"
+    )))
 }
 
 fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
@@ -201,10 +205,12 @@ async fn stream_state(
     if at.is_some() && params.version.is_some() {
         return Err(bad_query("give at or version, not both".into()));
     }
-    let fold = audit::fold_for(&kind).ok_or_else(|| ApiError::Domain {
-        code: "unknown_aggregate_type",
-        kind: kernel::ErrorKind::NotFound,
-        message: format!("no aggregate type {kind:?} is registered for time travel"),
+    let fold = audit::fold_for(&kind).ok_or_else(|| {
+        ApiError::App(AppError::Domain {
+            code: "unknown_aggregate_type",
+            kind: kernel::ErrorKind::NotFound,
+            message: format!("no aggregate type {kind:?} is registered for time travel"),
+        })
     })?;
     let upto = params
         .version
@@ -215,14 +221,14 @@ async fn stream_state(
     }
     if let Some(version) = params.version {
         if version == 0 || version > events.len() as u64 {
-            return Err(ApiError::Domain {
+            return Err(ApiError::App(AppError::Domain {
                 code: "no_such_version",
                 kind: kernel::ErrorKind::NotFound,
                 message: format!(
                     "stream {kind}/{id} has {} events; there is no version {version}",
                     state.store().stream_version(&kind, &id).await?.unwrap_or(0)
                 ),
-            });
+            }));
         }
         events.truncate(version as usize);
     }
@@ -234,11 +240,11 @@ async fn stream_state(
             .take_while(|e| recorded_at(e).is_some_and(|t| t <= at))
             .count();
         if upto == 0 {
-            return Err(ApiError::Domain {
+            return Err(ApiError::App(AppError::Domain {
                 code: "no_state_at_that_time",
                 kind: kernel::ErrorKind::NotFound,
                 message: format!("stream {kind}/{id} had no events yet at {at}"),
-            });
+            }));
         }
         events.truncate(upto);
     }
@@ -302,7 +308,11 @@ async fn export(
             let dossier = audit::dossier(state.store(), audit::LINKS, &project)
                 .await
                 .map_err(fold_failed)?
-                .ok_or_else(|| ApiError::NotFound(format!("no streams for project {project}")))?;
+                .ok_or_else(|| {
+                    ApiError::App(AppError::NotFound(format!(
+                        "no streams for project {project}"
+                    )))
+                })?;
             let mut events = Vec::new();
             for s in &dossier.streams {
                 events.extend(
@@ -341,7 +351,7 @@ async fn project_dossier(
         .await
         .map_err(fold_failed)?
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no streams for project {id}")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no streams for project {id}"))))
 }
 
 #[derive(Debug, Deserialize)]

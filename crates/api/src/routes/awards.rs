@@ -17,8 +17,9 @@ use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, Path};
-use crate::integrity::active_bars;
 use crate::{ApiError, AppState};
+use app::active_bars;
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route("/v1/challenges/{id}/shortlist", &["get"], get(shortlist))
@@ -61,7 +62,7 @@ struct OpinionDto {
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
+    ApiError::App(AppError::Internal(e.to_string()))
 }
 
 /// Every bid of a call in rank order (all pages).
@@ -101,9 +102,9 @@ async fn shortlist(
 ) -> Result<axum::Json<Value>, ApiError> {
     let (call, _) = call_of(&state, &challenge_id).await?;
     if !caller.sees_all() && !is_demand_owner(&caller, &call.demand_owner) {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "the shortlist is for the call's demand owner".into(),
-        ));
+        )));
     }
     let items: Vec<Value> = ranked(&state, &challenge_id)
         .await?
@@ -134,21 +135,21 @@ async fn record_opinion(
     Body(dto): Body<OpinionDto>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let (call, _) = call_of(&state, &challenge_id).await?;
-    let by = caller
-        .0
-        .org
-        .clone()
-        .ok_or_else(|| ApiError::Forbidden("the token names no organisation".into()))?;
+    let by = caller.0.org.clone().ok_or_else(|| {
+        ApiError::App(AppError::Forbidden(
+            "the token names no organisation".into(),
+        ))
+    })?;
     if by != call.demand_owner {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "only the call's demand owner gives this opinion".into(),
-        ));
+        )));
     }
     let bid = ranked(&state, &challenge_id)
         .await?
         .into_iter()
         .find(|b| b.alias == alias && b.recommended == Some(true))
-        .ok_or_else(|| ApiError::NotFound(format!("no shortlisted bid {alias}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no shortlisted bid {alias}"))))?;
     let command = BidCommand::RecordDemandOwnerOpinion {
         by,
         call,
@@ -187,7 +188,7 @@ async fn challenge_response(state: &AppState, id: &str) -> Result<Response, ApiE
         .store()
         .view(ChallengeView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no challenge {id}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no challenge {id}"))))?;
     Ok(representation(StatusCode::OK, view, None))
 }
 

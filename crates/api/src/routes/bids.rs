@@ -25,8 +25,9 @@ use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
-use crate::integrity::active_bars;
 use crate::{ApiError, AppState};
+use app::active_bars;
+use app::AppError;
 
 /// Largest attachment accepted, in bytes.
 pub(crate) const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -305,7 +306,7 @@ struct UploadParams {
 // ---------- shared reads ----------
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
+    ApiError::App(AppError::Internal(e.to_string()))
 }
 
 /// The call as the bid commands need it; drafts do not exist for bidders.
@@ -313,7 +314,7 @@ pub(crate) async fn call_of(
     state: &AppState,
     challenge_id: &str,
 ) -> Result<(CallFacts, ChallengeView), ApiError> {
-    let missing = || ApiError::NotFound(format!("no challenge {challenge_id}"));
+    let missing = || ApiError::App(AppError::NotFound(format!("no challenge {challenge_id}")));
     let value = state
         .store()
         .view(ChallengeView::NAME, challenge_id)
@@ -344,7 +345,7 @@ async fn bid_of(state: &AppState, id: &str) -> Result<(BidView, Value), ApiError
         .store()
         .view(BidView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no bid {id}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no bid {id}"))))?;
     let view: BidView = serde_json::from_value(value.clone()).map_err(internal)?;
     Ok((view, value))
 }
@@ -485,8 +486,8 @@ async fn readable_bid(
     id: &str,
 ) -> Result<(BidView, Audience, Value), ApiError> {
     let (view, value) = bid_of(state, id).await?;
-    let audience =
-        audience(caller, &view).ok_or_else(|| ApiError::NotFound(format!("no bid {id}")))?;
+    let audience = audience(caller, &view)
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no bid {id}"))))?;
     Ok((view, audience, value))
 }
 
@@ -506,11 +507,11 @@ fn page_params(params: &ListParams) -> Result<(u32, Option<Cursor>), ApiError> {
 }
 
 fn caller_org(caller: &Caller) -> Result<&OrgCode, ApiError> {
-    caller
-        .0
-        .org
-        .as_ref()
-        .ok_or_else(|| ApiError::Forbidden("the token names no organisation".into()))
+    caller.0.org.as_ref().ok_or_else(|| {
+        ApiError::App(AppError::Forbidden(
+            "the token names no organisation".into(),
+        ))
+    })
 }
 
 // ---------- commands ----------
@@ -526,7 +527,9 @@ async fn run(
     command: BidCommand,
 ) -> Result<(), ApiError> {
     readable_bid(state, &Caller(call.actor.clone()), id).await?;
-    call.run(state, state.bids(), id, true, name, command).await
+    Ok(call
+        .run(state, state.bids(), id, true, name, command)
+        .await?)
 }
 
 async fn submit_bid(
@@ -568,7 +571,7 @@ async fn submit_bid(
             command.clone(),
         )
         .await;
-    if matches!(result, Err(ApiError::ConcurrencyConflict)) {
+    if matches!(result, Err(AppError::ConcurrencyConflict)) {
         result = call
             .run(&state, state.bids(), &id, false, "SubmitBid", command)
             .await;
@@ -1020,9 +1023,9 @@ async fn upload_attachment(
     }
     let (view, _, _) = readable_bid(&state, &caller, &id).await?;
     if view.lead.as_ref() != Some(&by) {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "only the lead organisation attaches documents".into(),
-        ));
+        )));
     }
     let (call, _) = call_of(&state, &view.challenge_id).await?;
     let now = state
@@ -1067,7 +1070,7 @@ async fn list_attachments(
 ) -> Result<axum::Json<Value>, ApiError> {
     let (view, audience, _) = readable_bid(&state, &caller, &id).await?;
     if audience == Audience::Public {
-        return Err(ApiError::NotFound(format!("no bid {id}")));
+        return Err(ApiError::App(AppError::NotFound(format!("no bid {id}"))));
     }
     Ok(axum::Json(json!({ "items": view.attachments })))
 }
@@ -1083,12 +1086,15 @@ async fn download_attachment(
         .iter()
         .any(|a| a.attachment.sha256 == sha256);
     if audience == Audience::Public || !listed {
-        return Err(ApiError::NotFound(format!("no attachment {sha256}")));
+        return Err(ApiError::App(AppError::NotFound(format!(
+            "no attachment {sha256}"
+        ))));
     }
-    let stored =
-        state.store().attachment(&sha256).await?.ok_or_else(|| {
-            ApiError::Internal(format!("attachment {sha256} is listed but absent"))
-        })?;
+    let stored = state.store().attachment(&sha256).await?.ok_or_else(|| {
+        ApiError::App(AppError::Internal(format!(
+            "attachment {sha256} is listed but absent"
+        )))
+    })?;
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&stored.content_type) {
         headers.insert(header::CONTENT_TYPE, v);
@@ -1118,9 +1124,9 @@ async fn list_call_bids(
     Query(params): Query<ListParams>,
 ) -> Result<axum::Json<Page<Value>>, ApiError> {
     if !caller.sees_all() {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "the ranked list is for officers and auditors".into(),
-        ));
+        )));
     }
     call_of(&state, &challenge_id).await?;
     let (limit, after) = page_params(&params)?;

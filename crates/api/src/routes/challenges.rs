@@ -20,6 +20,7 @@ use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::search;
 use crate::{ApiError, AppState};
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route(
@@ -132,7 +133,7 @@ async fn load_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
         .store()
         .view(ChallengeView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no challenge {id}")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no challenge {id}"))))
 }
 
 async fn challenge_response(
@@ -207,7 +208,11 @@ async fn draft_challenge(
                 closes_on: dto.closes_on,
                 completion_deadline: dto.completion_deadline,
             }
-            .into_command(found, fallback)?;
+            .into_command(found, fallback)
+            .map_err(|e| match e {
+                ApiError::App(refused) => refused,
+                other => AppError::Internal(other.to_string()),
+            })?;
             Ok(ChallengeCommand::Draft(command))
         },
     )
@@ -384,7 +389,9 @@ async fn get_challenge(
     let view = load_view(&state, &id).await?;
     let draft = view.get("status").and_then(Value::as_str) == Some("draft");
     if draft && !caller.sees_all() {
-        return Err(ApiError::NotFound(format!("no challenge {id}")));
+        return Err(ApiError::App(AppError::NotFound(format!(
+            "no challenge {id}"
+        ))));
     }
     Ok(representation(StatusCode::OK, view, None))
 }

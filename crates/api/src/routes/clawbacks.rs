@@ -18,6 +18,7 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route(
@@ -153,7 +154,7 @@ async fn load_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
         .store()
         .view(ClawbackView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no clawback case {id}")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no clawback case {id}"))))
 }
 
 /// True when `actor` acts for the case's debtor.
@@ -193,7 +194,7 @@ async fn open_clawback(
     };
     let amount = Money::from_fen(dto.amount_fen);
     // The claim is checked against the ledger's own figures inside the command's transaction.
-    let needs = crate::recoverable::needs(&subject, store::FactNeeds::none());
+    let needs = app::recoverable::needs(&subject, store::FactNeeds::none());
     CommandCall::new(actor, &request_id, IfMatch(None))
         .run_with_facts(
             &state,
@@ -203,7 +204,7 @@ async fn open_clawback(
             "OpenClawback",
             needs,
             |facts| {
-                let ledger = crate::recoverable::recoverable(facts, &subject, &id)?;
+                let ledger = app::recoverable::recoverable(facts, &subject, &id)?;
                 Ok(ClawbackCommand::Open(OpenClawback {
                     subject: subject.clone(),
                     debtor: debtor.clone(),
@@ -236,7 +237,9 @@ async fn list_clawbacks(
         // Applicants see the cases against their own organisation only.
         let actor = caller.require(Role::Applicant)?;
         let org = actor.org.as_ref().ok_or_else(|| {
-            ApiError::Forbidden("an applicant token without an organisation sees no cases".into())
+            ApiError::App(AppError::Forbidden(
+                "an applicant token without an organisation sees no cases".into(),
+            ))
         })?;
         query.owner = Some(org.to_string());
     }
@@ -270,9 +273,9 @@ async fn list_overdue(
 
 async fn get_ledger(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     if !caller.sees_all() {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "the ledger is for officers and auditors".into(),
-        ));
+        )));
     }
     let view = match state
         .store()
@@ -281,7 +284,7 @@ async fn get_ledger(State(state): State<AppState>, caller: Caller) -> Result<Res
     {
         Some(v) => v,
         None => serde_json::to_value(ClawbackLedgerView::default())
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::App(AppError::Internal(e.to_string())))?,
     };
     Ok(representation(StatusCode::OK, view, None))
 }
@@ -293,7 +296,9 @@ async fn get_clawback(
 ) -> Result<Response, ApiError> {
     let view = load_view(&state, &id).await?;
     if !caller.sees_all() && !is_debtor(&caller.0, &view) {
-        return Err(ApiError::NotFound(format!("no clawback case {id}")));
+        return Err(ApiError::App(AppError::NotFound(format!(
+            "no clawback case {id}"
+        ))));
     }
     Ok(representation(StatusCode::OK, view, None))
 }
@@ -361,9 +366,9 @@ async fn file_objection(
     if !caller.0.has(Role::Officer) {
         let view = load_view(&state, &id).await?;
         if !is_debtor(&caller.0, &view) {
-            return Err(ApiError::Forbidden(
+            return Err(ApiError::App(AppError::Forbidden(
                 "only the debtor or an officer may file an objection".into(),
-            ));
+            )));
         }
     }
     let cmd = ClawbackCommand::FileObjection {

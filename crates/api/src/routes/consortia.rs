@@ -17,8 +17,9 @@ use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
-use crate::integrity::active_bars;
 use crate::{ApiError, AppState};
+use app::active_bars;
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route(
@@ -193,8 +194,8 @@ pub(super) async fn load_view(state: &AppState, id: &str) -> Result<ConsortiumVi
         .store()
         .view(ConsortiumView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no consortium {id}")))?;
-    serde_json::from_value(value).map_err(|e| ApiError::Internal(e.to_string()))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no consortium {id}"))))?;
+    serde_json::from_value(value).map_err(|e| ApiError::App(AppError::Internal(e.to_string())))
 }
 
 async fn consortium_response(
@@ -206,7 +207,7 @@ async fn consortium_response(
         .store()
         .view(ConsortiumView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no consortium {id}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no consortium {id}"))))?;
     let location = (status == StatusCode::CREATED).then(|| format!("/v1/consortia/{id}"));
     Ok(representation(status, view, location))
 }
@@ -215,9 +216,9 @@ async fn consortium_response(
 fn require_lead<'a>(caller: &'a Caller, lead: &OrgCode) -> Result<&'a Actor, ApiError> {
     let actor = caller.require(Role::Applicant)?;
     if actor.org.as_ref() != Some(lead) {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "only the lead organisation's applicant may do this".into(),
-        ));
+        )));
     }
     Ok(actor)
 }
@@ -281,9 +282,9 @@ async fn list_acceptance_due(
     Query(params): Query<ListParams>,
 ) -> Result<axum::Json<Page<Value>>, ApiError> {
     if !caller.sees_all() {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "this list is for officers and auditors".into(),
-        ));
+        )));
     }
     if params.status.is_some() {
         return Err(ApiError::BadRequest {
@@ -347,7 +348,10 @@ fn lead_or_officer<'a>(caller: &'a Caller, view: &ConsortiumView) -> Result<&'a 
     }
     match &view.lead {
         Some(lead) => require_lead(caller, lead),
-        None => Err(ApiError::NotFound(format!("no consortium {}", view.id))),
+        None => Err(ApiError::App(AppError::NotFound(format!(
+            "no consortium {}",
+            view.id
+        )))),
     }
 }
 

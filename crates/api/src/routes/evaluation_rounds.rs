@@ -19,8 +19,9 @@ use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
-use crate::integrity::active_bars;
 use crate::{ApiError, AppState};
+use app::active_bars;
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route(
@@ -173,8 +174,8 @@ async fn load_round(state: &AppState, id: &str) -> Result<EvaluationRoundView, A
         .store()
         .view(EvaluationRoundView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no evaluation round {id}")))?;
-    serde_json::from_value(value).map_err(|e| ApiError::Internal(e.to_string()))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no evaluation round {id}"))))?;
+    serde_json::from_value(value).map_err(|e| ApiError::App(AppError::Internal(e.to_string())))
 }
 
 /// Who scored what stays with the bureau until the round is final.
@@ -202,7 +203,7 @@ async fn round_response(
         .store()
         .view(EvaluationRoundView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no evaluation round {id}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no evaluation round {id}"))))?;
     let location = (status == StatusCode::CREATED).then(|| format!("/v1/evaluation-rounds/{id}"));
     Ok(representation(status, redact(view, caller), location))
 }
@@ -302,13 +303,15 @@ async fn enrol_subject(
     let actor = caller.require(Role::Officer)?;
     let round = load_round(&state, &id).await?;
     let consortium = load_consortium(&state, &dto.consortium_id).await?;
-    let lead = consortium
-        .lead
-        .clone()
-        .ok_or_else(|| ApiError::NotFound(format!("no consortium {}", dto.consortium_id)))?;
+    let lead = consortium.lead.clone().ok_or_else(|| {
+        ApiError::App(AppError::NotFound(format!(
+            "no consortium {}",
+            dto.consortium_id
+        )))
+    })?;
     let period_end = round
         .period_end
-        .ok_or_else(|| ApiError::NotFound(format!("no evaluation round {id}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no evaluation round {id}"))))?;
     // 004_c8247068307aab5b.txt「3年內不得參與績效評價」, judged on the day the assessed period ends.
     let bars = active_bars(&state, std::slice::from_ref(&lead), period_end).await?;
     let cmd = EvaluationCommand::EnrolSubject {
@@ -379,9 +382,9 @@ async fn submit_self_assessment(
             .find(|s| s.consortium_id == dto.consortium_id)
             .map(|s| s.lead.clone());
         if lead.is_none() || actor.org != lead {
-            return Err(ApiError::Forbidden(
+            return Err(ApiError::App(AppError::Forbidden(
                 "only the subject's lead organisation may hand in its self-assessment".into(),
-            ));
+            )));
         }
         actor
     };
@@ -440,7 +443,7 @@ async fn assign_evaluator(
     // domain.md the conflict check also covers members that joined after enrolment.
     let current_affiliations = match load_consortium(&state, &dto.consortium_id).await {
         Ok(c) => c.lead.iter().chain(&c.members).cloned().collect(),
-        Err(ApiError::NotFound(_)) => Vec::new(),
+        Err(ApiError::App(AppError::NotFound(_))) => Vec::new(),
         Err(e) => return Err(e),
     };
     let cmd = EvaluationCommand::AssignEvaluator {
@@ -482,9 +485,9 @@ async fn record_score(
     } else {
         let actor = caller.require(Role::Reviewer)?;
         if dto.evaluator_id.as_ref().is_some_and(|e| e != &actor.sub) {
-            return Err(ApiError::Forbidden(
+            return Err(ApiError::App(AppError::Forbidden(
                 "an evaluator records only their own score".into(),
-            ));
+            )));
         }
         // The seat is (sub, organisation): the aggregate compares the token's organisation.
         let entered_by = ScoreEntry::Evaluator {

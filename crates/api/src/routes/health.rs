@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::Routes;
 use crate::{ApiError, AppState};
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route("/healthz", &["get"], get(healthz))
@@ -30,6 +31,6 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
         .db()
         .ping()
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        .map_err(|e| ApiError::App(AppError::Unavailable(e.to_string())))?;
     Ok(Json(json!({"status": "ready"})))
 }

@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, Path};
 use crate::{ApiError, AppState};
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route("/v1/integrity/{org}", &["get"], get(get_record))
@@ -117,9 +118,11 @@ async fn record_response(
         .store()
         .view(IntegrityView::NAME, org.as_str())
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no integrity record for {org}")))?;
+        .ok_or_else(|| {
+            ApiError::App(AppError::NotFound(format!("no integrity record for {org}")))
+        })?;
     let today = state.clock().today();
-    let bars = crate::active_bars(state, std::slice::from_ref(org), today).await?;
+    let bars = app::active_bars(state, std::slice::from_ref(org), today).await?;
     if let Value::Object(map) = &mut view {
         map.insert(
             "barred_until".into(),
@@ -142,7 +145,9 @@ async fn get_record(
     let org = org_of(&org)?;
     let own = caller.0.has(Role::Applicant) && caller.0.org.as_ref() == Some(&org);
     if !caller.sees_all() && !own {
-        return Err(ApiError::NotFound(format!("no integrity record for {org}")));
+        return Err(ApiError::App(AppError::NotFound(format!(
+            "no integrity record for {org}"
+        ))));
     }
     record_response(&state, &org, StatusCode::OK, None).await
 }
@@ -269,7 +274,7 @@ async fn record_in_archive(
         .map(|r| Subject::Project(r.project.clone()))
         .collect();
     let needs = subjects.iter().fold(store::FactNeeds::none(), |n, s| {
-        crate::recoverable::needs(s, n)
+        app::recoverable::needs(s, n)
     });
     let bar_years = dto.bar_years;
     CommandCall::new(actor, &request_id, if_match)
@@ -283,10 +288,10 @@ async fn record_in_archive(
             |facts| {
                 let mut recover = Vec::with_capacity(dto.recover.len());
                 for (r, subject) in dto.recover.iter().zip(&subjects) {
-                    let ledger = crate::recoverable::recoverable(facts, subject, "")?;
+                    let ledger = app::recoverable::recoverable(facts, subject, "")?;
                     if !ledger.recipients.contains(&org) {
-                        return Err(ApiError::Refused {
-                            status: StatusCode::UNPROCESSABLE_ENTITY,
+                        return Err(AppError::Refused {
+                            kind: kernel::ErrorKind::Invalid,
                             code: "debtor_not_recipient",
                             detail: format!(
                                 "{org} is not a recipient of record of project {} (its lead or a member)",

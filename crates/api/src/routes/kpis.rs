@@ -17,7 +17,7 @@ use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, Path, Query};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppError, AppState};
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route("/v1/kpis", &["get"], get(kpi_table))
@@ -50,9 +50,9 @@ fn require_reader(caller: &Caller) -> Result<(), ApiError> {
     if caller.sees_all() {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
+        Err(ApiError::App(AppError::Forbidden(
             "the KPI table needs the officer or auditor role".into(),
-        ))
+        )))
     }
 }
 
@@ -149,7 +149,7 @@ async fn kpi_row(
     let targets = state.kpi_targets();
     let spec = targets
         .row(row)
-        .ok_or_else(|| ApiError::NotFound(format!("the annex has no row {row}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("the annex has no row {row}"))))?;
     let year = match params.year {
         Some(y) => Some(year(&state, targets, Some(y))?),
         None => None,
@@ -194,7 +194,9 @@ async fn record_observation(
         .store()
         .view(KpiObservationView::NAME, &id)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("observation {id} has no view")))?;
+        .ok_or_else(|| {
+            ApiError::App(AppError::Internal(format!("observation {id} has no view")))
+        })?;
     Ok(representation(
         StatusCode::CREATED,
         view,

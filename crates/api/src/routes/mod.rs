@@ -29,6 +29,7 @@ use axum::Router;
 
 use crate::execute::{RequestId, REQUEST_ID};
 use crate::{ApiError, AppState};
+use app::AppError;
 
 /// A router and the `(method, path)` pairs it serves, built together.
 pub(crate) struct Routes {
@@ -92,7 +93,7 @@ async fn assign_request_id(
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_string)
         .unwrap_or_else(|| state.ids().new_id().to_string());
-    req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(RequestId::new(id.clone()));
     let mut response = next.run(req).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
@@ -101,7 +102,7 @@ async fn assign_request_id(
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such route".into())
+    ApiError::App(AppError::NotFound("no such route".into()))
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -126,7 +127,13 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::hygiene::clean_body,
+        ))
+        .layer(middleware::from_fn(crate::hygiene::clean_uri))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             assign_request_id,
         ))
+        .layer(middleware::from_fn(crate::hygiene::problems_only))
         .with_state(state)
 }

@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, Path, Query};
 use crate::search;
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppError, AppState};
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route(
@@ -79,7 +79,7 @@ async fn load_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
         .store()
         .view(NeedView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no need {id}")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no need {id}"))))
 }
 
 /// Officers and auditors see every need; an applicant sees the needs of its own organisation.
@@ -117,17 +117,17 @@ async fn register_need(
         (Some(text), Some(own), false) => {
             let asked = org_code("poser", text)?;
             if &asked != own {
-                return Err(ApiError::Forbidden(
+                return Err(ApiError::App(AppError::Forbidden(
                     "an applicant registers needs of its own organisation only".into(),
-                ));
+                )));
             }
             asked
         }
         (None, Some(own), false) => own.clone(),
         (_, None, false) => {
-            return Err(ApiError::Forbidden(
+            return Err(ApiError::App(AppError::Forbidden(
                 "the token names no organisation".into(),
-            ))
+            )))
         }
     };
     let command = NeedCommand::Register(RegisterNeed {
@@ -173,7 +173,11 @@ async fn list_needs(
             actor
                 .org
                 .as_ref()
-                .ok_or_else(|| ApiError::Forbidden("the token names no organisation".into()))?
+                .ok_or_else(|| {
+                    ApiError::App(AppError::Forbidden(
+                        "the token names no organisation".into(),
+                    ))
+                })?
                 .to_string(),
         )
     };
@@ -194,7 +198,8 @@ async fn list_needs(
             })
             .await?;
         return Ok(axum::Json(
-            serde_json::to_value(found).map_err(|e| ApiError::Internal(e.to_string()))?,
+            serde_json::to_value(found)
+                .map_err(|e| ApiError::App(AppError::Internal(e.to_string())))?,
         ));
     }
     let (limit, after) = page(params.limit, params.cursor.as_deref())?;
@@ -207,9 +212,9 @@ async fn list_needs(
         ..Default::default()
     };
     let found = state.store().list(NeedView::NAME, &query).await?;
-    Ok(axum::Json(
-        serde_json::to_value(found).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
+    Ok(axum::Json(serde_json::to_value(found).map_err(|e| {
+        ApiError::App(AppError::Internal(e.to_string()))
+    })?))
 }
 
 async fn get_need(
@@ -219,7 +224,7 @@ async fn get_need(
 ) -> Result<Response, ApiError> {
     let view = load_view(&state, &id).await?;
     if !may_see(&caller, &view) {
-        return Err(ApiError::NotFound(format!("no need {id}")));
+        return Err(ApiError::App(AppError::NotFound(format!("no need {id}"))));
     }
     Ok(representation(StatusCode::OK, view, None))
 }

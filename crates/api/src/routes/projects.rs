@@ -18,6 +18,7 @@ use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
+use app::AppError;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.route("/v1/projects", &["get"], get(list_projects))
@@ -180,7 +181,7 @@ async fn project_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
         .store()
         .view(ProjectView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no project {id}")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no project {id}"))))
 }
 
 /// True when the caller's organisation is the project's lead or one of its members.
@@ -232,9 +233,9 @@ async fn list_projects(
     Query(params): Query<ListParams>,
 ) -> Result<Response, ApiError> {
     if !caller.sees_all() {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "listing all projects needs the officer or auditor role".into(),
-        ));
+        )));
     }
     if super::csv::wanted(&headers) {
         // Every project, with its money columns in fen (the spreadsheet sums them).
@@ -275,10 +276,11 @@ async fn my_projects(
     Query(params): Query<PageParams>,
 ) -> Result<axum::Json<Page<Value>>, ApiError> {
     let actor = caller.require(Role::Applicant)?;
-    let org = actor
-        .org
-        .as_ref()
-        .ok_or_else(|| ApiError::Forbidden("the token names no organisation".into()))?;
+    let org = actor.org.as_ref().ok_or_else(|| {
+        ApiError::App(AppError::Forbidden(
+            "the token names no organisation".into(),
+        ))
+    })?;
     let (limit, after) = page(params.limit, params.cursor.as_deref())?;
     let query = ListQuery {
         owner: Some(org.to_string()),
@@ -309,7 +311,9 @@ async fn get_project(
 ) -> Result<Response, ApiError> {
     let view = project_view(&state, &id).await?;
     if !caller.sees_all() && !is_party(&caller, &view) {
-        return Err(ApiError::NotFound(format!("no project {id}")));
+        return Err(ApiError::App(AppError::NotFound(format!(
+            "no project {id}"
+        ))));
     }
     Ok(representation(StatusCode::OK, view, None))
 }
@@ -333,11 +337,11 @@ async fn run(
 
 /// The organisation an applicant acts for, which the project checks against its lead.
 fn acting_org(caller: &Caller) -> Result<kernel::OrgCode, ApiError> {
-    caller
-        .require(Role::Applicant)?
-        .org
-        .clone()
-        .ok_or_else(|| ApiError::Forbidden("the token names no organisation".into()))
+    caller.require(Role::Applicant)?.org.clone().ok_or_else(|| {
+        ApiError::App(AppError::Forbidden(
+            "the token names no organisation".into(),
+        ))
+    })
 }
 
 async fn sign_contract(
@@ -542,7 +546,7 @@ async fn race_view(state: &AppState, id: &str) -> Result<Value, ApiError> {
         .store()
         .view(RaceView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("call {id} has no horse race")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("call {id} has no horse race"))))
 }
 
 async fn get_race(
@@ -551,9 +555,9 @@ async fn get_race(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     if !caller.sees_all() {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::App(AppError::Forbidden(
             "the race view needs the officer or auditor role".into(),
-        ));
+        )));
     }
     Ok(representation(
         StatusCode::OK,

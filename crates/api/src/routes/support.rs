@@ -21,8 +21,9 @@ use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
 use crate::extract::{Body, OptionalBody, Path, Query};
-use crate::integrity::active_bars;
 use crate::{ApiError, AppState};
+use app::active_bars;
+use app::AppError;
 
 use store::{FactNeeds, Facts};
 
@@ -161,9 +162,9 @@ fn own_org(caller: &Caller) -> Result<Option<String>, ApiError> {
     }
     let actor = caller.require(Role::Applicant)?;
     let org = actor.org.as_ref().ok_or_else(|| {
-        ApiError::Forbidden(
+        ApiError::App(AppError::Forbidden(
             "an applicant token without an organisation sees no applications".into(),
-        )
+        ))
     })?;
     Ok(Some(org.to_string()))
 }
@@ -171,9 +172,9 @@ fn own_org(caller: &Caller) -> Result<Option<String>, ApiError> {
 /// The beneficiary filter: an applicant's own organisation, or what an officer asked for.
 fn owner_filter(caller: &Caller, asked: Option<String>) -> Result<Option<String>, ApiError> {
     match (own_org(caller)?, asked) {
-        (Some(own), Some(asked)) if own != asked => Err(ApiError::Forbidden(
+        (Some(own), Some(asked)) if own != asked => Err(ApiError::App(AppError::Forbidden(
             "an applicant sees its own organisation only".into(),
-        )),
+        ))),
         (Some(own), _) => Ok(Some(own)),
         (None, Some(asked)) => Ok(Some(org_code("beneficiary", &asked)?.to_string())),
         (None, None) => Ok(None),
@@ -243,9 +244,12 @@ async fn load_view(state: &AppState, id: &str) -> Result<SupportApplicationView,
         .store()
         .view(SupportApplicationView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no support application {id}")))?;
-    serde_json::from_value(value)
-        .map_err(|e| ApiError::Internal(format!("support application view {id}: {e}")))
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no support application {id}"))))?;
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::App(AppError::Internal(format!(
+            "support application view {id}: {e}"
+        )))
+    })
 }
 
 async fn application_response(
@@ -257,7 +261,7 @@ async fn application_response(
         .store()
         .view(SupportApplicationView::NAME, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no support application {id}")))?;
+        .ok_or_else(|| ApiError::App(AppError::NotFound(format!("no support application {id}"))))?;
     let location =
         (status == StatusCode::CREATED).then(|| format!("/v1/support-applications/{id}"));
     Ok(representation(status, view, location))
@@ -271,7 +275,9 @@ async fn get_application(
     let view = load_view(&state, &id).await?;
     if let Some(own) = own_org(&caller)? {
         if own != view.beneficiary {
-            return Err(ApiError::NotFound(format!("no support application {id}")));
+            return Err(ApiError::App(AppError::NotFound(format!(
+                "no support application {id}"
+            ))));
         }
     }
     application_response(&state, &id, StatusCode::OK).await
@@ -289,13 +295,15 @@ async fn apply_for_support(
     } else {
         let actor = caller.require(Role::Applicant)?;
         let own = actor.org.clone().ok_or_else(|| {
-            ApiError::Forbidden("an applicant token without an organisation cannot apply".into())
+            ApiError::App(AppError::Forbidden(
+                "an applicant token without an organisation cannot apply".into(),
+            ))
         })?;
         if let Some(asked) = dto.beneficiary {
             if asked != own.as_str() {
-                return Err(ApiError::Forbidden(
+                return Err(ApiError::App(AppError::Forbidden(
                     "an applicant applies for its own organisation only".into(),
-                ));
+                )));
             }
         }
         own
@@ -388,7 +396,7 @@ impl Cmd<'_> {
                 true,
                 name,
                 needs,
-                move |facts: &Facts| -> Result<SupportCommand, ApiError> {
+                move |facts: &Facts| -> Result<SupportCommand, AppError> {
                     let granted = facts
                         .row(SupportUsageView::NAME, &row)
                         .and_then(|r| r.get("granted_fen"))
@@ -430,9 +438,12 @@ async fn beneficiary_bars(
     view: &SupportApplicationView,
 ) -> Result<Vec<kernel::ActiveBar>, ApiError> {
     let org = OrgCode::parse(&view.beneficiary).map_err(|e| {
-        ApiError::Internal(format!("stored beneficiary {:?}: {e}", view.beneficiary))
+        ApiError::App(AppError::Internal(format!(
+            "stored beneficiary {:?}: {e}",
+            view.beneficiary
+        )))
     })?;
-    active_bars(state, &[org], state.clock().today()).await
+    Ok(active_bars(state, &[org], state.clock().today()).await?)
 }
 
 async fn decide_support(

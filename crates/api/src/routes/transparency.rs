@@ -23,6 +23,7 @@ use crate::auth::Caller;
 use crate::execute::RequestId;
 use crate::extract::{Body, Path, Query};
 use crate::{ApiError, AppState};
+use app::AppError;
 
 /// Where the log's verifier key is published (no token needed).
 pub(crate) const KEY_PATH: &str = "/.well-known/grantledger-log-key";
@@ -78,12 +79,12 @@ fn log_failed(e: LogError) -> ApiError {
             code: "log_out_of_range",
             detail,
         },
-        LogError::NotFound(detail) => ApiError::NotFound(detail),
-        LogError::Rejected(message) => ApiError::Domain {
+        LogError::NotFound(detail) => ApiError::App(AppError::NotFound(detail)),
+        LogError::Rejected(message) => ApiError::App(AppError::Domain {
             code: "cosignature_rejected",
             kind: kernel::ErrorKind::Invalid,
             message,
-        },
+        }),
         LogError::Store(e) => e.into(),
     }
 }
@@ -185,10 +186,11 @@ async fn checkpoint_at(
 ) -> Result<Response, ApiError> {
     audited(&state, &caller, &request_id, "log_checkpoint", &uri).await?;
     let size = size_param(&size)?;
-    let kept = log(&state)
-        .checkpoint(size)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no checkpoint of size {size} is kept")))?;
+    let kept = log(&state).checkpoint(size).await?.ok_or_else(|| {
+        ApiError::App(AppError::NotFound(format!(
+            "no checkpoint of size {size} is kept"
+        )))
+    })?;
     Ok(note_response(kept.note))
 }
 
@@ -260,16 +262,21 @@ async fn inclusion(
     audited(&state, &caller, &request_id, "log_inclusion", &uri).await?;
     let log = log(&state);
     let leaf = match (params.kind, params.id, params.sequence, params.leaf_index) {
-        (Some(kind), Some(id), Some(seq), None) => log
-            .leaf_of_event(&kind, &id, seq)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no event {kind}/{id}/{seq} in the log")))?,
+        (Some(kind), Some(id), Some(seq), None) => {
+            log.leaf_of_event(&kind, &id, seq).await?.ok_or_else(|| {
+                ApiError::App(AppError::NotFound(format!(
+                    "no event {kind}/{id}/{seq} in the log"
+                )))
+            })?
+        }
         (None, None, None, Some(index)) => log
             .leaves(index, 1)
             .await?
             .into_iter()
             .find(|l| l.leaf_index == index)
-            .ok_or_else(|| ApiError::NotFound(format!("no leaf {index} in the log")))?,
+            .ok_or_else(|| {
+                ApiError::App(AppError::NotFound(format!("no leaf {index} in the log")))
+            })?,
         _ => {
             return Err(bad_query(
                 "give type, id and sequence (one event) or leaf_index".into(),
@@ -336,7 +343,7 @@ pub(super) async fn bundle(
     let mut out = String::new();
     for e in events {
         let mut line = serde_json::to_value(BundleLine::from(e))
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| ApiError::App(AppError::Internal(e.to_string())))?;
         if let Some(leaf) = log
             .leaf_of_event(&e.aggregate_type, &e.aggregate_id, e.sequence as u64)
             .await?

@@ -6,17 +6,14 @@ use project::{LaneExit, ProjectEvent, Race, RaceCommand};
 use projections::{ProjectView, RaceView};
 
 use crate::reactions::{Reaction, ReactionError};
-use crate::ApiError;
-
-/// The reactor's name, as outbox rows carry it.
-pub(crate) const LANE_LEAVES_RACE: &str = projections::LANE_LEAVES_RACE;
+use crate::AppError;
 
 /// Withdraws the ended project's lane from its call's race. Idempotent: the race ignores a lane
 /// that already left (eliminated, withdrawn) and a race that is over. A project of a call
 /// without a race, or not among its lanes, has nothing to leave.
 pub(crate) async fn withdraw_lane(r: &Reaction<'_>) -> Result<(), ReactionError> {
     let event: ProjectEvent = serde_json::from_value(r.event.payload.clone())
-        .map_err(|e| ApiError::Internal(format!("project event: {e}")))?;
+        .map_err(|e| ReactionError::Failed(AppError::Internal(format!("project event: {e}"))))?;
     let reason = match event {
         ProjectEvent::ProjectTerminated { .. } => LaneExit::Terminated,
         ProjectEvent::ProjectFailed { .. } => LaneExit::Failed,
@@ -25,20 +22,15 @@ pub(crate) async fn withdraw_lane(r: &Reaction<'_>) -> Result<(), ReactionError>
     };
     let lane = r.event.aggregate_id.clone();
     let store = r.state.store();
-    let Some(project) = store
-        .view(ProjectView::NAME, &lane)
-        .await
-        .map_err(ApiError::from)?
-    else {
-        return Err(ApiError::Internal(format!("project {lane} has no view")).into());
+    let Some(project) = store.view(ProjectView::NAME, &lane).await? else {
+        return Err(ReactionError::Failed(AppError::Internal(format!(
+            "project {lane} has no view"
+        ))));
     };
     let Some(race_id) = project["challenge_id"].as_str().map(str::to_string) else {
         return Ok(());
     };
-    let race = store
-        .view(RaceView::NAME, &race_id)
-        .await
-        .map_err(ApiError::from)?;
+    let race = store.view(RaceView::NAME, &race_id).await?;
     let is_lane = race.as_ref().is_some_and(|v| {
         v["lanes"]
             .as_array()
@@ -49,7 +41,7 @@ pub(crate) async fn withdraw_lane(r: &Reaction<'_>) -> Result<(), ReactionError>
     }
     let command = RaceCommand::WithdrawLane { lane, reason };
     r.call()
-        .run::<Race>(
+        .execute::<Race>(
             r.state,
             r.state.races(),
             &race_id,

@@ -18,8 +18,10 @@ use project::{AwardProject, Project, ProjectCommand, Race, RaceCommand};
 use projections::{BidView, ChallengeView};
 use uuid::Uuid;
 
-use crate::execute::{CommandCall, IfMatch, RequestId};
-use crate::{ApiError, AppState};
+use crate::runner::{CommandCall, IfMatch, RequestId};
+use crate::{AppError, AppState, CommandError};
+use kernel::DomainError;
+use project::ProjectError;
 
 /// The actor recorded on commands a process manager issues.
 pub const PROCESS_MANAGER: &str = "system:process-manager";
@@ -40,17 +42,53 @@ pub fn reaction_id(event: &SerializedEvent, purpose: &str) -> String {
 /// Why a reaction did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ReactionError {
-    /// No reactor has this name (a subscription without a handler).
-    #[error("no reactor named {0:?}")]
+    /// No process manager has this name (an outbox row of a reactor that no longer exists).
+    #[error("no process manager named {0:?}")]
     UnknownReactor(String),
-    /// The reaction's command failed.
+    /// A rule (of the target aggregate or of the application) refused the reaction's command:
+    /// retrying cannot help until someone changes the facts, so it goes to the attention list.
+    #[error("{code}: {detail}")]
+    Refused {
+        /// The refusal's stable code.
+        code: String,
+        /// The rule's message.
+        detail: String,
+    },
+    /// Anything a retry may cure (database, conflicts) or a bug.
     #[error(transparent)]
-    Command(#[from] ApiError),
+    Failed(AppError),
+}
+
+impl From<AppError> for ReactionError {
+    fn from(err: AppError) -> Self {
+        match err.refusal() {
+            Some((code, detail)) => ReactionError::Refused { code, detail },
+            None => ReactionError::Failed(err),
+        }
+    }
+}
+
+impl<E: DomainError> From<CommandError<E>> for ReactionError {
+    fn from(err: CommandError<E>) -> Self {
+        match err {
+            CommandError::Rule(e) => ReactionError::Refused {
+                code: e.code().to_string(),
+                detail: e.to_string(),
+            },
+            CommandError::App(e) => ReactionError::from(e),
+        }
+    }
+}
+
+impl From<store::StoreError> for ReactionError {
+    fn from(err: store::StoreError) -> Self {
+        ReactionError::Failed(AppError::from(err))
+    }
 }
 
 /// The context a reaction's command runs in: the process manager as actor, the causing event's
 /// request id, and `caused_by` naming the event.
-pub(crate) struct Reaction<'a> {
+pub struct Reaction<'a> {
     pub(crate) state: &'a AppState,
     pub(crate) event: &'a SerializedEvent,
     actor: Actor,
@@ -101,62 +139,34 @@ impl<'a> Reaction<'a> {
     }
 }
 
-/// Runs the reactor named `reactor` on `event`.
+/// Runs the process manager named `reactor` on `event`.
 async fn react(
     state: &AppState,
     reactor: &str,
     event: &SerializedEvent,
 ) -> Result<(), ReactionError> {
     let reaction = Reaction::new(state, event);
-    // One arm per subscription in `projections::all_subscriptions`.
-    match reactor {
-        projections::RACE_TO_LANES => race_to_lanes(&reaction).await,
-        crate::reactions_race::LANE_LEAVES_RACE => {
-            crate::reactions_race::withdraw_lane(&reaction).await
-        }
-        "award_outcome" => award_outcome(&reaction).await,
-        projections::ADOPT_NEEDS => adopt_needs(&reaction).await,
-        projections::OPEN_CLAWBACK_FOR_INTEGRITY_RECOVERY => {
-            crate::recovery::open_clawback_for_integrity_recovery(&reaction).await
-        }
-        projections::OPEN_CLAWBACK_FOR_PROJECT_RECOVERY => {
-            crate::recovery::open_clawback_for_project_recovery(&reaction).await
-        }
-        projections::OPEN_CLAWBACK_FOR_CONSORTIUM_RECOVERY => {
-            crate::recovery::open_clawback_for_consortium_recovery(&reaction).await
-        }
-        projections::OPEN_CLAWBACK_FOR_SUPPORT_RECOVERY => {
-            crate::recovery::open_clawback_for_support_recovery(&reaction).await
-        }
-        projections::OPEN_INTEGRITY_CASE_FOR_CLAWBACK_ESCALATION => {
-            crate::recovery::open_integrity_case_for_clawback_escalation(&reaction).await
-        }
-        crate::reactions_consortium::EVALUATION_RESULTS => {
-            crate::reactions_consortium::record_results(&reaction).await
-        }
-        other => Err(ReactionError::UnknownReactor(other.to_string())),
+    match crate::process_managers::find(reactor) {
+        Some(manager) => (manager.handler)(&reaction).await,
+        None => Err(ReactionError::UnknownReactor(reactor.to_string())),
     }
 }
 
 fn decode<T: serde::de::DeserializeOwned>(event: &SerializedEvent) -> Result<T, ReactionError> {
     serde_json::from_value(event.payload.clone())
-        .map_err(|e| ReactionError::Command(ApiError::Internal(e.to_string())))
+        .map_err(|e| ReactionError::Failed(AppError::Internal(e.to_string())))
 }
 
 /// The bid's status as its view records it, `None` when the bid does not exist.
 async fn bid_status(state: &AppState, id: &str) -> Result<Option<String>, ReactionError> {
-    let value = state
-        .store()
-        .view(BidView::NAME, id)
-        .await
-        .map_err(ApiError::from)?;
+    let value = state.store().view(BidView::NAME, id).await?;
     Ok(value.and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string)))
 }
 
 /// `NeedsAdopted` → `Adopt` on each need the call answers. A need this call already adopted
 /// counts as done; one another call adopted cannot be, because the draft was refused under the
 /// need's lock, so that refusal is reported rather than swallowed.
-async fn adopt_needs(r: &Reaction<'_>) -> Result<(), ReactionError> {
+pub(crate) async fn adopt_needs(r: &Reaction<'_>) -> Result<(), ReactionError> {
     let state = r.state;
     let challenge_id = r.event.aggregate_id.clone();
     let ChallengeEvent::NeedsAdopted { needs } = decode::<ChallengeEvent>(r.event)? else {
@@ -166,8 +176,7 @@ async fn adopt_needs(r: &Reaction<'_>) -> Result<(), ReactionError> {
         let adopted = state
             .store()
             .view(projections::NeedView::NAME, &need_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .and_then(|v| {
                 v.get("adopted_by")
                     .and_then(|a| a.as_str())
@@ -197,21 +206,22 @@ async fn adopt_needs(r: &Reaction<'_>) -> Result<(), ReactionError> {
 /// event and the bid), the winner's bid `MarkAwarded`; every other bid still in play
 /// `MarkNotSelected`. `ChallengeUnfilled` → `MarkNotSelected` for the bids still in play. Steps
 /// already done (project exists, bid already decided) are skipped, so a re-run is harmless.
-async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
+pub(crate) async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
     let state = r.state;
     let challenge_id = r.event.aggregate_id.clone();
     let terms = match state
         .store()
         .view(ChallengeView::NAME, &challenge_id)
-        .await
-        .map_err(ApiError::from)?
+        .await?
         .map(serde_json::from_value::<ChallengeView>)
     {
         Some(Ok(ChallengeView {
             terms: Some(terms), ..
         })) => terms,
         _ => {
-            return Err(ApiError::Internal(format!("challenge {challenge_id} has no terms")).into())
+            return Err(ReactionError::Failed(AppError::Internal(format!(
+                "challenge {challenge_id} has no terms"
+            ))))
         }
     };
     let (winners, not_selected) = match decode::<ChallengeEvent>(r.event)? {
@@ -248,11 +258,8 @@ async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
             )
             .await;
         match created {
-            Ok(()) => {}
-            Err(ApiError::Domain {
-                code: "project_already_exists",
-                ..
-            }) => {}
+            // Created by an earlier run of this reaction.
+            Ok(()) | Err(CommandError::Rule(ProjectError::AlreadyCreated)) => {}
             Err(e) => return Err(e.into()),
         }
         if bid_status(state, &w.bid_id).await?.as_deref() == Some("cleared") {
@@ -272,8 +279,7 @@ async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
         let formed = state
             .store()
             .stream_version("race", &challenge_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .is_some();
         if !formed {
             let form = RaceCommand::Form {
@@ -316,9 +322,9 @@ async fn award_outcome(r: &Reaction<'_>) -> Result<(), ReactionError> {
 
 /// A race's checkpoint results and conclusion, carried to each lane's project. Idempotent: a
 /// lane whose project already shows the step is skipped.
-async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
+pub(crate) async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
     let event: project::RaceEvent = serde_json::from_value(r.event.payload.clone())
-        .map_err(|e| ApiError::Internal(format!("race event: {e}")))?;
+        .map_err(|e| ReactionError::Failed(AppError::Internal(format!("race event: {e}"))))?;
     let mut steps: Vec<(String, project::ProjectCommand, &str)> = Vec::new();
     match event {
         project::RaceEvent::CheckpointHeld {
@@ -355,8 +361,7 @@ async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
             .state
             .store()
             .view(projections::ProjectView::NAME, &lane)
-            .await
-            .map_err(ApiError::from)?;
+            .await?;
         let already = view.as_ref().is_some_and(|v| match &command {
             project::ProjectCommand::SurviveCheckpoint { checkpoint } => {
                 v["checkpoints_survived"].as_u64() >= Some(u64::from(*checkpoint))
@@ -366,7 +371,7 @@ async fn race_to_lanes(r: &Reaction<'_>) -> Result<(), ReactionError> {
         });
         if !already {
             r.call()
-                .run(r.state, r.state.projects(), &lane, true, name, command)
+                .execute(r.state, r.state.projects(), &lane, true, name, command)
                 .await?;
         }
     }
@@ -383,23 +388,6 @@ fn backoff_ms(attempts: i32) -> i64 {
         .min(300_000)
 }
 
-/// The refusal a domain rule gave a reaction, if that is why it failed; other failures
-/// (database, conflicts, bugs) are transient and retried with back-off.
-fn refusal(e: &ReactionError) -> Option<(String, String)> {
-    match e {
-        ReactionError::Command(ApiError::Domain { code, message, .. }) => {
-            Some(((*code).to_string(), message.clone()))
-        }
-        ReactionError::Command(ApiError::Refused { code, detail, .. }) => {
-            Some(((*code).to_string(), detail.clone()))
-        }
-        ReactionError::Command(ApiError::NotFound(detail)) => {
-            Some(("not_found".to_string(), detail.clone()))
-        }
-        _ => None,
-    }
-}
-
 /// The attention item of `reactor` on `event`: one stream per reaction and causing event.
 pub fn attention_id(event: &SerializedEvent, reactor: &str) -> String {
     reaction_id(event, &format!("attention/{reactor}"))
@@ -410,7 +398,7 @@ async fn record_refusal(
     pending: &store::PendingReaction,
     code: String,
     detail: String,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let reaction = Reaction::new(state, &pending.event);
     let command = attention::AttentionCommand::RecordRefusal {
         reactor: pending.reactor.clone(),
@@ -434,13 +422,14 @@ async fn record_refusal(
             command,
         )
         .await
+        .map_err(AppError::from)
 }
 
 /// Marks the reaction's attention item resolved, when it has one still waiting.
 async fn resolve_attention(
     state: &AppState,
     pending: &store::PendingReaction,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let id = attention_id(&pending.event, &pending.reactor);
     if state
         .store()
@@ -463,11 +452,11 @@ async fn resolve_attention(
         )
         .await
     {
-        Err(ApiError::Domain {
-            code: "invalid_transition",
-            ..
-        }) => Ok(()),
-        other => other,
+        // Resolved or dismissed already: nothing is waiting.
+        Ok(()) | Err(CommandError::Rule(attention::AttentionError::InvalidTransition { .. })) => {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -475,7 +464,7 @@ async fn resolve_attention(
 /// ran. Rows are leased, so several server processes drain one database without running a
 /// reaction twice at once. A reaction a domain rule refuses is parked and put on the officers'
 /// attention list; any other failure is retried with back-off.
-pub async fn drain(state: &AppState) -> Result<usize, ApiError> {
+pub async fn drain(state: &AppState) -> Result<usize, AppError> {
     // Within one process, one drain at a time: a command's own drain then waits for a
     // background drain that holds the rows it queued, so the client sees their effects.
     let _one_drain_at_a_time = state.drain_lock().lock().await;
@@ -492,13 +481,13 @@ pub async fn drain(state: &AppState) -> Result<usize, ApiError> {
                     state.store().complete_reaction(pending.id).await?;
                     done += 1;
                 }
-                Err(e) => match refusal(&e) {
-                    Some((code, detail)) => {
+                Err(e) => match e {
+                    ReactionError::Refused { code, detail } => {
                         tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, %code, "reaction refused by a rule; on the attention list");
                         record_refusal(state, &pending, code, detail.clone()).await?;
                         state.store().park_reaction(pending.id, &detail).await?;
                     }
-                    None => {
+                    e => {
                         tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, error = %e, "reaction failed; retried after a back-off");
                         state
                             .store()
@@ -517,7 +506,7 @@ pub async fn drain(state: &AppState) -> Result<usize, ApiError> {
 
 /// Drains the outbox now and then every `every`, and runs the clock's commands every
 /// `clock_every`, until the process ends.
-pub(crate) fn spawn_background(state: AppState, every: Duration, clock_every: Duration) {
+pub fn spawn_background(state: AppState, every: Duration, clock_every: Duration) {
     let drain_state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);

@@ -3,30 +3,29 @@
 //! other clawback case on the subject owes, under a lock per subject so that simultaneous claims
 //! on one subject are decided one after the other.
 
-use axum::http::StatusCode;
 use clawback::Subject;
 use kernel::{Money, OrgCode};
 use projections::{ClawbackLedgerView, ConsortiumView, ProjectView, SupportApplicationView};
 use serde_json::Value;
 use store::{FactNeeds, Facts};
 
-use crate::ApiError;
+use crate::AppError;
 
 /// The ledger's figures for one subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Recoverable {
+pub struct Recoverable {
     /// Disbursed to the subject, as its view records it.
-    pub(crate) disbursed: Money,
+    pub disbursed: Money,
     /// Owed now by every other case on the subject.
-    pub(crate) owed_in_other_cases: Money,
+    pub owed_in_other_cases: Money,
     /// Who received the money: a project's lead and members, a consortium's lead, a support
     /// application's beneficiary.
-    pub(crate) recipients: Vec<OrgCode>,
+    pub recipients: Vec<OrgCode>,
 }
 
 impl Recoverable {
     /// Disbursed net of other cases (never below zero).
-    pub(crate) fn net(&self) -> Money {
+    pub fn net(&self) -> Money {
         Money::from_fen((self.disbursed.fen() - self.owed_in_other_cases.fen()).max(0))
     }
 }
@@ -40,7 +39,7 @@ fn view_of(subject: &Subject) -> (&'static str, &str) {
 }
 
 /// The lock and rows a claim on `subject` reads.
-pub(crate) fn needs(subject: &Subject, mut needs: FactNeeds) -> FactNeeds {
+pub fn needs(subject: &Subject, mut needs: FactNeeds) -> FactNeeds {
     let (view, id) = view_of(subject);
     needs = needs
         .lock(format!("clawback-subject:{view}:{id}"))
@@ -64,14 +63,14 @@ fn orgs(values: &[&Value]) -> Vec<OrgCode> {
 }
 
 /// The figures of `subject` in `facts` (read with [`needs`]), counting every case but `except`.
-pub(crate) fn recoverable(
+pub fn recoverable(
     facts: &Facts,
     subject: &Subject,
     except: &str,
-) -> Result<Recoverable, ApiError> {
+) -> Result<Recoverable, AppError> {
     let (view, id) = view_of(subject);
-    let row = facts.row(view, id).ok_or_else(|| ApiError::Refused {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
+    let row = facts.row(view, id).ok_or_else(|| AppError::Refused {
+        kind: kernel::ErrorKind::Invalid,
         code: "subject_not_found",
         detail: format!("the ledger has no {view} {id}"),
     })?;
@@ -94,7 +93,7 @@ pub(crate) fn recoverable(
     };
     let owed = match facts.row(ClawbackLedgerView::NAME, ClawbackLedgerView::ROW) {
         Some(v) => serde_json::from_value::<ClawbackLedgerView>(v.clone())
-            .map_err(|e| ApiError::Internal(format!("clawback ledger: {e}")))?
+            .map_err(|e| AppError::Internal(format!("clawback ledger: {e}")))?
             .owed_on(subject, except),
         None => 0,
     };

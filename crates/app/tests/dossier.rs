@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use api::audit::{dossier, Link, LinkRule, ProjectLinks};
+use app::audit::{dossier, Link, LinkRule, ProjectLinks};
 use challenge::{
     AwardMode, Challenge, ChallengeCommand, ChallengeServices, DraftChallenge, Target,
 };

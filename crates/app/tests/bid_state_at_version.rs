@@ -9,7 +9,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use api::audit::fold_for;
+use app::audit::fold_for;
 use bid::{
     AssessBid, AssignReviewers, Attachment, Bid, BidCommand, BidContent, BidServices, CallFacts,
     FileObjection, ProposedMilestone, Recommendation, ReviewerRef, SubmitBid,

@@ -1,13 +1,10 @@
 //! The reaction `RoundFinalised` → `Consortium.RecordEvaluationResult`, one per subject.
 
-use consortium::{ConsortiumCommand, EvaluationGrade};
+use consortium::{ConsortiumCommand, ConsortiumError, EvaluationGrade};
 use evaluation::{EvaluationEvent, EvaluationRound, Grade};
 
 use crate::reactions::{Reaction, ReactionError};
-use crate::ApiError;
-
-/// The reactor's name, as outbox rows carry it.
-pub(crate) const EVALUATION_RESULTS: &str = projections::EVALUATION_RESULTS_REACTOR;
+use crate::{AppError, CommandError};
 
 fn grade_of(grade: Grade) -> EvaluationGrade {
     match grade {
@@ -23,7 +20,7 @@ fn grade_of(grade: Grade) -> EvaluationGrade {
 /// the meantime, say) are logged and count as done, since retrying cannot change them.
 pub(crate) async fn record_results(reaction: &Reaction<'_>) -> Result<(), ReactionError> {
     let envelope = projections::envelope_of::<EvaluationRound>(reaction.event)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| ReactionError::Failed(AppError::Internal(e.to_string())))?;
     let EvaluationEvent::RoundFinalised {
         round_no,
         period_end,
@@ -41,25 +38,24 @@ pub(crate) async fn record_results(reaction: &Reaction<'_>) -> Result<(), Reacti
             period_end,
             grade: grade_of(result.grade),
         };
-        let call = reaction.call();
-        // Boxed: a command's run may drain the outbox, which runs reactions like this one.
-        let outcome = Box::pin(call.run(
-            state,
-            state.consortia(),
-            &result.consortium_id,
-            true,
-            "RecordEvaluationResult",
-            command,
-        ))
-        .await;
+        let outcome = reaction
+            .call()
+            .execute(
+                state,
+                state.consortia(),
+                &result.consortium_id,
+                true,
+                "RecordEvaluationResult",
+                command,
+            )
+            .await;
         match outcome {
-            Ok(()) => {}
-            Err(ApiError::Domain { code, .. }) => {
-                if code != "result_already_recorded" {
-                    tracing::warn!(consortium = %result.consortium_id, round = %envelope.aggregate_id, code, "evaluation result refused; not retried");
-                }
+            // Recorded by an earlier run of this reaction.
+            Ok(()) | Err(CommandError::Rule(ConsortiumError::ResultAlreadyRecorded(_))) => {}
+            Err(CommandError::Rule(refusal)) => {
+                tracing::warn!(consortium = %result.consortium_id, round = %envelope.aggregate_id, %refusal, "evaluation result refused; not retried");
             }
-            Err(ApiError::NotFound(detail)) => {
+            Err(CommandError::App(AppError::NotFound(detail))) => {
                 tracing::warn!(consortium = %result.consortium_id, detail, "evaluation result for an unknown consortium; not retried");
             }
             Err(e) => return Err(e.into()),

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use api::audit::fold_for;
+use app::audit::fold_for;
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;

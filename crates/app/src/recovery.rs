@@ -16,24 +16,18 @@ use integrity::{CaseSource, IntegrityCommand, IntegrityEvent, OpenIntegrityCase}
 
 use crate::reactions::{reaction_id, Reaction, ReactionError};
 use crate::recoverable::{needs, recoverable};
-use crate::ApiError;
+use crate::{AppError, CommandError};
+use clawback::ClawbackError;
+use integrity::IntegrityError;
 use kernel::{Money, OrgCode};
 
 fn payload<T: serde::de::DeserializeOwned>(r: &Reaction<'_>) -> Result<T, ReactionError> {
     serde_json::from_value(r.event.payload.clone()).map_err(|e| {
-        ReactionError::Command(ApiError::Internal(format!(
+        ReactionError::Failed(AppError::Internal(format!(
             "cannot read {} as the reactor expects: {e}",
             r.cause()
         )))
     })
-}
-
-/// Treats the target's "already created" refusal as the reaction having run before.
-fn done_if(code: &'static str, result: Result<(), ApiError>) -> Result<(), ReactionError> {
-    match result {
-        Err(ApiError::Domain { code: c, .. }) if c == code => Ok(()),
-        other => other.map_err(ReactionError::from),
-    }
 }
 
 /// `integrity_record` `RecoveryReferred` → `ClawbackCase.Open` on the referred project.
@@ -96,7 +90,7 @@ pub(crate) async fn open_integrity_case_for_clawback_escalation(
     });
     let result = r
         .call()
-        .run(
+        .execute(
             r.state,
             r.state.integrity(),
             debtor.as_str(),
@@ -105,7 +99,11 @@ pub(crate) async fn open_integrity_case_for_clawback_escalation(
             command,
         )
         .await;
-    done_if("case_already_opened", result)
+    match result {
+        // Opened by an earlier run of this reaction.
+        Ok(()) | Err(CommandError::Rule(IntegrityError::CaseAlreadyOpened { .. })) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Opens the clawback case of a referral on `subject`, in the stream derived from the event,
@@ -127,7 +125,7 @@ async fn open_case(
     let referral = Some(r.cause());
     let result = r
         .call()
-        .run_with_facts(
+        .execute_with_facts(
             r.state,
             r.state.clawbacks(),
             &target,
@@ -150,7 +148,11 @@ async fn open_case(
             },
         )
         .await;
-    done_if("already_opened", result)
+    match result {
+        // Opened by an earlier run of this reaction.
+        Ok(_) | Err(CommandError::Rule(ClawbackError::AlreadyOpened { .. })) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `project` `RecoveryReferred` (failed re-acceptance, or termination with money to recover) →
@@ -165,12 +167,17 @@ pub(crate) async fn open_clawback_for_project_recovery(
         .state
         .store()
         .view(projections::ProjectView::NAME, &r.event.aggregate_id)
-        .await
-        .map_err(ApiError::from)?
-        .ok_or_else(|| ApiError::Internal(format!("no project view for {}", r.cause())))?;
+        .await?
+        .ok_or_else(|| {
+            ReactionError::Failed(AppError::Internal(format!(
+                "no project view for {}",
+                r.cause()
+            )))
+        })?;
     let lead = view["lead"].as_str().unwrap_or_default();
-    let debtor = kernel::OrgCode::parse(lead)
-        .map_err(|e| ApiError::Internal(format!("project lead {lead:?}: {e}")))?;
+    let debtor = kernel::OrgCode::parse(lead).map_err(|e| {
+        ReactionError::Failed(AppError::Internal(format!("project lead {lead:?}: {e}")))
+    })?;
     let kind = match basis {
         project::RecoveryBasis::ProjectFailed => BasisKind::ProjectFailed,
         _ => BasisKind::ProjectTerminated,

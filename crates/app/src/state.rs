@@ -6,12 +6,16 @@ use clawback::{ClawbackCase, ClawbackServices, ClawbackTerms};
 use consortium::{Consortium, ConsortiumServices};
 use evaluation::{EvaluationRound, EvaluationServices};
 use kernel::policy::Catalogue;
-use kernel::{Clock, FixedClock, IdGen, RandomIds, SystemClock, WorkingCalendar};
+use kernel::{Clock, IdGen, WorkingCalendar};
 use project::{Project, ProjectServices, Race};
-use store::{Cqrs, Db, Store};
+use store::{Cqrs, Store};
 use support::{SupportApplication, SupportCatalogue, SupportServices};
 
-use crate::{resolve_secret, Config, ConfigError};
+/// The name of the transparency log's key when none is configured.
+pub const DEFAULT_LOG_KEY_NAME: &str = "grantledger.local/log";
+
+/// Seconds between scheduled checkpoints of the transparency log, by default.
+pub const DEFAULT_CHECKPOINT_EVERY_SECS: u64 = 3600;
 
 /// Everything a handler needs; cheap to clone. The process keeps no other state, so several
 /// servers can share one PostgreSQL.
@@ -73,6 +77,8 @@ impl AppState {
         body_limit: usize,
         calendar: WorkingCalendar,
     ) -> AppState {
+        // The process managers' subscriptions are handed to the store here, once.
+        let store = store.with_subscriptions(crate::process_managers::subscriptions());
         let programmes = Arc::new(Catalogue::kunshan());
         let challenges =
             store.cqrs::<Challenge>(ChallengeServices::new(clock.clone(), programmes.clone()));
@@ -126,7 +132,7 @@ impl AppState {
                 // A throw-away key until `with_log_signer` sets the configured one.
                 log_signer: std::sync::RwLock::new((
                     Arc::new(ephemeral_log_key()),
-                    std::time::Duration::from_secs(crate::config::DEFAULT_CHECKPOINT_EVERY_SECS),
+                    std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
                 )),
             }),
         }
@@ -145,7 +151,6 @@ impl AppState {
         self
     }
 
-    /// Connects `config.database_url`, migrates, and assembles the state.
     /// The same state with other KPI targets (a configured targets file).
     pub fn with_kpi_targets(self, targets: kpi::KpiTargets) -> AppState {
         let targets = Arc::new(targets);
@@ -170,35 +175,6 @@ impl AppState {
                 AppState { inner }
             }
         }
-    }
-
-    pub async fn from_config(config: &Config) -> Result<AppState, ConfigError> {
-        let ids: Arc<dyn IdGen> = Arc::new(RandomIds);
-        let secret = resolve_secret(config, || {
-            format!("{}{}", ids.new_id().simple(), ids.new_id().simple())
-        })?;
-        let clock: Arc<dyn Clock> = match config.fake_now {
-            Some(at) => {
-                tracing::warn!(%at, "GRANTLEDGER_FAKE_NOW is set: the clock is pinned; never use this in production");
-                Arc::new(FixedClock::new(at))
-            }
-            None => Arc::new(SystemClock),
-        };
-        let db = Db::connect(&config.database_url).await?;
-        db.migrate().await?;
-        let store = Store::new(db, projections::all_projectors());
-        let log_key = crate::config::resolve_log_key(config)?;
-        let kpi_targets = crate::config::resolve_kpi_targets(config)?;
-        Ok(AppState::with_calendar(
-            store,
-            clock,
-            ids,
-            secret,
-            config.body_limit,
-            WorkingCalendar::new(config.holidays.iter().copied()),
-        )
-        .with_log_signer(log_key, config.checkpoint_every)
-        .with_kpi_targets(kpi_targets))
     }
 
     /// The store.
@@ -326,7 +302,6 @@ impl AppState {
     }
 }
 
-/// A random log key for states built without configuration (tests, tools).
 /// The seed-000 annex shipped with the code; a test pins it, so the fallback (no rows) only
 /// shows if the shipped file were broken, and is logged.
 fn shipped_kpi_targets() -> kpi::KpiTargets {
@@ -340,14 +315,14 @@ fn shipped_kpi_targets() -> kpi::KpiTargets {
     })
 }
 
+/// A random log key for states built without configuration (tests, tools).
 fn ephemeral_log_key() -> tlog::Signer {
-    tlog::Signer::generate(crate::config::DEFAULT_LOG_KEY_NAME).unwrap_or_else(|_| {
+    tlog::Signer::generate(DEFAULT_LOG_KEY_NAME).unwrap_or_else(|_| {
         // No OS randomness: fall back to a key derived from fresh v4 ids' bytes.
         let mut seed = [0u8; 32];
         seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         #[allow(clippy::expect_used)]
-        tlog::Signer::from_seed(crate::config::DEFAULT_LOG_KEY_NAME, seed)
-            .expect("the default key name is valid")
+        tlog::Signer::from_seed(DEFAULT_LOG_KEY_NAME, seed).expect("the default key name is valid")
     })
 }

@@ -20,8 +20,8 @@ use projections::{ClawbackView, ConsortiumView, Cursor, ListQuery, MAX_PAGE};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::execute::{CommandCall, IfMatch, RequestId};
-use crate::{ApiError, AppState};
+use crate::runner::{CommandCall, IfMatch, RequestId};
+use crate::{AppError, AppState, CommandError};
 
 /// The actor recorded on clock commands.
 pub const CLOCK_ACTOR: &str = "system:clock";
@@ -38,7 +38,7 @@ pub struct ClockReport {
 }
 
 /// Every row of `view` with `status`, page by page.
-async fn rows(state: &AppState, view: &str, status: &str) -> Result<Vec<Value>, ApiError> {
+async fn rows(state: &AppState, view: &str, status: &str) -> Result<Vec<Value>, AppError> {
     let mut all = Vec::new();
     let mut after = None;
     loop {
@@ -67,16 +67,16 @@ fn date(v: &Value) -> Option<NaiveDate> {
 }
 
 /// A refusal by the aggregate means another process (or an officer) got there first.
-fn done(result: Result<(), ApiError>) -> Result<bool, ApiError> {
+fn done<E>(result: Result<(), CommandError<E>>) -> Result<bool, AppError> {
     match result {
         Ok(()) => Ok(true),
-        Err(ApiError::Domain { .. } | ApiError::ConcurrencyConflict) => Ok(false),
-        Err(e) => Err(e),
+        Err(CommandError::Rule(_) | CommandError::App(AppError::ConcurrencyConflict)) => Ok(false),
+        Err(CommandError::App(e)) => Err(e),
     }
 }
 
 /// Issues every clock command that is due today.
-pub async fn run_due(state: &AppState) -> Result<ClockReport, ApiError> {
+pub async fn run_due(state: &AppState) -> Result<ClockReport, AppError> {
     let today = state.clock().today();
     let actor = Actor {
         sub: CLOCK_ACTOR.to_string(),
@@ -97,7 +97,7 @@ pub async fn run_due(state: &AppState) -> Result<ClockReport, ApiError> {
             };
             if due.is_some_and(|d| today > d) && outstanding > 0 {
                 let marked = call
-                    .run::<ClawbackCase>(
+                    .execute::<ClawbackCase>(
                         state,
                         state.clawbacks(),
                         id,
@@ -120,7 +120,7 @@ pub async fn run_due(state: &AppState) -> Result<ClockReport, ApiError> {
         };
         if date(&consortium["construction_end"]).is_some_and(|end| today >= end) {
             let ended = call
-                .run::<Consortium>(
+                .execute::<Consortium>(
                     state,
                     state.consortia(),
                     id,

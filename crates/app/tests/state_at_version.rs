@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use api::audit::{fold_for, FOLDS};
+use app::audit::{fold_for, FOLDS};
 use challenge::{
     AmendChallenge, AwardMode, Challenge, ChallengeCommand, ChallengeServices, DraftChallenge,
     Target,
@@ -236,7 +236,7 @@ fn every_registered_aggregate_type_has_this_property_test() {
             "need",
             "kpi_observation"
         ],
-        "a new aggregate in api::audit::FOLDS needs its own property test (here, in \
+        "a new aggregate in app::audit::FOLDS needs its own property test (here, in \
          state_at_version_projects.rs, state_at_version_consortia.rs, \
          state_at_version_clawbacks.rs, state_at_version_support.rs, state_at_version_needs.rs or \
          bid_state_at_version.rs)"
