@@ -253,6 +253,27 @@ impl TestApp {
         self.send("GET", path, Some(token), None, &[]).await
     }
 
+    /// `GET path` with an `Accept` header; the body as text (for CSV), after checking 200.
+    pub async fn client_get_text(&self, path: &str, token: &str, accept: &str) -> String {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status().as_u16(), 200);
+        let ctype = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(ctype.starts_with(accept), "content-type {ctype}");
+        res.text().await.expect("body")
+    }
+
     /// The stored version of a stream (0 when empty).
     pub async fn version(&self, kind: &str, id: &str) -> u64 {
         self.state

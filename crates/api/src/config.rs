@@ -32,6 +32,9 @@ pub struct Config {
     pub checkpoint_every: std::time::Duration,
     /// `GRANTLEDGER_CLOCK_INTERVAL_SECS`: how often the scheduler issues due clock commands.
     pub clock_interval_secs: u64,
+    /// `GRANTLEDGER_KPI_TARGETS`: a KPI targets file replacing the shipped seed-000 annex
+    /// (`config/kpi_targets.json`).
+    pub kpi_targets: Option<PathBuf>,
 }
 
 /// Why the server could not be configured or started.
@@ -66,6 +69,9 @@ pub enum ConfigError {
     /// The transparency-log key is malformed.
     #[error("GRANTLEDGER_LOG_KEY or the key file: {0}")]
     LogKey(String),
+    /// The KPI targets file could not be read or is malformed.
+    #[error("GRANTLEDGER_KPI_TARGETS {0}: {1}")]
+    KpiTargets(PathBuf, String),
     /// `GRANTLEDGER_CHECKPOINT_EVERY` is not a number of seconds.
     #[error("GRANTLEDGER_CHECKPOINT_EVERY must be a whole number of seconds ≥ 1, got {0:?}")]
     CheckpointEvery(String),
@@ -119,6 +125,7 @@ impl Config {
             log_key: var("GRANTLEDGER_LOG_KEY"),
             checkpoint_every,
             clock_interval_secs,
+            kpi_targets: var("GRANTLEDGER_KPI_TARGETS").map(PathBuf::from),
         })
     }
 }
@@ -257,6 +264,21 @@ fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// The KPI targets: the configured file, or the shipped seed-000 annex.
+pub fn resolve_kpi_targets(config: &Config) -> Result<kpi::KpiTargets, ConfigError> {
+    match &config.kpi_targets {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::KpiTargets(path.clone(), e.to_string()))?;
+            kpi::KpiTargets::parse(&text)
+                .map_err(|e| ConfigError::KpiTargets(path.clone(), e.to_string()))
+        }
+        None => kpi::KpiTargets::annex().map_err(|e| {
+            ConfigError::KpiTargets(PathBuf::from("config/kpi_targets.json"), e.to_string())
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +324,7 @@ mod tests {
             log_key: None,
             checkpoint_every: std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
             clock_interval_secs: DEFAULT_CLOCK_INTERVAL_SECS,
+            kpi_targets: None,
         };
         assert!(matches!(
             resolve_secret(&config, || "x".repeat(40)),
@@ -323,6 +346,7 @@ mod tests {
             log_key: None,
             checkpoint_every: std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
             clock_interval_secs: DEFAULT_CLOCK_INTERVAL_SECS,
+            kpi_targets: None,
         };
         let first = resolve_log_key(&config).unwrap();
         let again = resolve_log_key(&config).unwrap();

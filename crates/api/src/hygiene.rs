@@ -33,6 +33,9 @@ const LONG_TEXT_FIELDS: &[&str] = &[
     "allegation",
     "defects",
     "description",
+    // A technology need's text and expected outcome (issue 16).
+    "text",
+    "expected_outcome",
     "decision",
     "background",
     "requirements",

@@ -10,11 +10,15 @@ mod extract;
 mod front_end;
 mod hygiene;
 pub mod idempotency;
+mod kpis;
 mod routes;
+mod search;
 
 pub use app::{AppError, AppState};
 pub use auth::{mint_token, Claims};
-pub use config::{resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_LOG_KEY_NAME};
+pub use config::{
+    resolve_kpi_targets, resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_LOG_KEY_NAME,
+};
 pub use error::ApiError;
 pub use routes::{route_table, router};
 
@@ -41,6 +45,7 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, ConfigError>
     db.migrate().await?;
     let store = store::Store::new(db, projections::all_projectors());
     let log_key = resolve_log_key(config)?;
+    let kpi_targets = resolve_kpi_targets(config)?;
     Ok(AppState::with_calendar(
         store,
         clock,
@@ -49,7 +54,8 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, ConfigError>
         config.body_limit,
         WorkingCalendar::new(config.holidays.iter().copied()),
     )
-    .with_log_signer(log_key, config.checkpoint_every))
+    .with_log_signer(log_key, config.checkpoint_every)
+    .with_kpi_targets(kpi_targets))
 }
 
 /// A bound, not yet serving, application (tests read its port before serving).

@@ -80,6 +80,8 @@ pub const FOLDS: &[(&str, FoldFn)] = &[
     (IntegrityRecord::TYPE, fold::<IntegrityRecord>),
     (bid::Bid::TYPE, fold::<bid::Bid>),
     (SupportApplication::TYPE, fold::<SupportApplication>),
+    (need::TechnologyNeed::TYPE, fold::<need::TechnologyNeed>),
+    (kpi::KpiObservation::TYPE, fold::<kpi::KpiObservation>),
 ];
 
 /// The fold function of `aggregate_type`, if it is registered.
@@ -112,10 +114,21 @@ pub trait ProjectLinks: Aggregate {
     fn links(id: &str, event: &Self::Event) -> Vec<Link>;
 }
 
-// A call declares nothing itself: the project it leads to will name it as a member.
+// The project a call leads to names the call as a member; the call names the pool needs it
+// answers, so they join every dossier the call joins.
 impl ProjectLinks for Challenge {
-    fn links(_id: &str, _event: &Self::Event) -> Vec<Link> {
-        Vec::new()
+    fn links(id: &str, event: &Self::Event) -> Vec<Link> {
+        match event {
+            challenge::ChallengeEvent::NeedsAdopted { needs } => needs
+                .iter()
+                .map(|need| Link {
+                    member: stream(need::TechnologyNeed::TYPE, need),
+                    of: stream(Challenge::TYPE, id),
+                    relation: "need",
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -42,6 +42,8 @@ pub const RACE_TO_LANES: &str = "race_to_lanes";
 pub const LANE_LEAVES_RACE: &str = "lane_leaves_race";
 /// Reactor: `challenge` `ChallengeAwarded`/`ChallengeUnfilled` → projects and bid outcomes.
 pub const AWARD_OUTCOME: &str = "award_outcome";
+/// Reactor: `challenge` `NeedsAdopted` → `TechnologyNeed.Adopt` on each need.
+pub const ADOPT_NEEDS: &str = "adopt_needs";
 /// Reactor: `evaluation_round` `RoundFinalised` → `Consortium.RecordEvaluationResult`.
 pub const EVALUATION_RESULTS: &str = "evaluation_results_to_consortia";
 
@@ -145,6 +147,16 @@ pub const PROCESS_MANAGERS: &[ProcessManager] = &[
         idempotency_key: "a consortium refuses a second result for the same round \
              (ResultAlreadyRecorded), which counts as done",
         handler: |r| Box::pin(crate::reactions_consortium::record_results(r)),
+    },
+    // 004_c8247068307aab5b.txt「市場主體“出題”,政府“發榜”」: each need a call answers records its adoption.
+    ProcessManager {
+        listens: Subscription {
+            reactor: ADOPT_NEEDS,
+            aggregate_type: "challenge",
+            event_types: &["NeedsAdopted"],
+        },
+        idempotency_key: "a need whose view already names this call as adopter is skipped",
+        handler: |r| Box::pin(crate::reactions::adopt_needs(r)),
     },
 ];
 

@@ -163,6 +163,45 @@ async fn bid_status(state: &AppState, id: &str) -> Result<Option<String>, Reacti
     Ok(value.and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string)))
 }
 
+/// `NeedsAdopted` → `Adopt` on each need the call answers. A need this call already adopted
+/// counts as done; one another call adopted cannot be, because the draft was refused under the
+/// need's lock, so that refusal is reported rather than swallowed.
+pub(crate) async fn adopt_needs(r: &Reaction<'_>) -> Result<(), ReactionError> {
+    let state = r.state;
+    let challenge_id = r.event.aggregate_id.clone();
+    let ChallengeEvent::NeedsAdopted { needs } = decode::<ChallengeEvent>(r.event)? else {
+        return Ok(());
+    };
+    for need_id in needs {
+        let adopted = state
+            .store()
+            .view(projections::NeedView::NAME, &need_id)
+            .await?
+            .and_then(|v| {
+                v.get("adopted_by")
+                    .and_then(|a| a.as_str())
+                    .map(str::to_string)
+            });
+        if adopted.as_deref() == Some(challenge_id.as_str()) {
+            continue;
+        }
+        let adopt = need::NeedCommand::Adopt {
+            challenge_id: challenge_id.clone(),
+        };
+        r.call()
+            .execute::<need::TechnologyNeed>(
+                state,
+                state.needs(),
+                &need_id,
+                true,
+                "AdoptNeed",
+                adopt,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// `ChallengeAwarded` → one project per winner (`Project.CreateFromAward`, id derived from the
 /// event and the bid), the winner's bid `MarkAwarded`; every other bid still in play
 /// `MarkNotSelected`. `ChallengeUnfilled` → `MarkNotSelected` for the bids still in play. Steps

@@ -37,6 +37,9 @@ struct Inner {
     attention: Cqrs<attention::AttentionItem>,
     support_applications: Cqrs<SupportApplication>,
     support_catalogue: Arc<SupportCatalogue>,
+    needs: Cqrs<need::TechnologyNeed>,
+    kpi_observations: Cqrs<kpi::KpiObservation>,
+    kpi_targets: Arc<kpi::KpiTargets>,
     programmes: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -99,6 +102,10 @@ impl AppState {
             clock.clone(),
             support_catalogue.clone(),
         ));
+        let needs = store.cqrs::<need::TechnologyNeed>(need::NeedServices::new(clock.clone()));
+        let kpi_targets = Arc::new(shipped_kpi_targets());
+        let kpi_observations = store
+            .cqrs::<kpi::KpiObservation>(kpi::KpiServices::new(clock.clone(), kpi_targets.clone()));
         AppState {
             inner: Arc::new(Inner {
                 store,
@@ -113,6 +120,9 @@ impl AppState {
                 attention,
                 support_applications,
                 support_catalogue,
+                needs,
+                kpi_observations,
+                kpi_targets,
                 programmes,
                 clock,
                 ids,
@@ -139,6 +149,32 @@ impl AppState {
         *slot = (Arc::new(signer), every);
         drop(slot);
         self
+    }
+
+    /// The same state with other KPI targets (a configured targets file).
+    pub fn with_kpi_targets(self, targets: kpi::KpiTargets) -> AppState {
+        let targets = Arc::new(targets);
+        let observations = self
+            .inner
+            .store
+            .cqrs::<kpi::KpiObservation>(kpi::KpiServices::new(
+                self.inner.clock.clone(),
+                targets.clone(),
+            ));
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.kpi_targets = targets;
+                inner.kpi_observations = observations;
+                AppState {
+                    inner: Arc::new(inner),
+                }
+            }
+            // Shared already: keep the state as it is rather than split it.
+            Err(inner) => {
+                tracing::warn!("KPI targets not replaced: the state is already shared");
+                AppState { inner }
+            }
+        }
     }
 
     /// The store.
@@ -202,6 +238,21 @@ impl AppState {
     }
 
     /// The programme catalogue.
+    /// Technology needs (需求库).
+    pub fn needs(&self) -> &Cqrs<need::TechnologyNeed> {
+        &self.inner.needs
+    }
+
+    /// Manual KPI observations.
+    pub fn kpi_observations(&self) -> &Cqrs<kpi::KpiObservation> {
+        &self.inner.kpi_observations
+    }
+
+    /// The KPI annex the table is measured against.
+    pub fn kpi_targets(&self) -> &kpi::KpiTargets {
+        &self.inner.kpi_targets
+    }
+
     pub fn programmes(&self) -> &Catalogue {
         &self.inner.programmes
     }
@@ -249,6 +300,19 @@ impl AppState {
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
     }
+}
+
+/// The seed-000 annex shipped with the code; a test pins it, so the fallback (no rows) only
+/// shows if the shipped file were broken, and is logged.
+fn shipped_kpi_targets() -> kpi::KpiTargets {
+    kpi::KpiTargets::annex().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the shipped KPI annex does not parse; the KPI table is empty");
+        kpi::KpiTargets {
+            source: String::new(),
+            years: Vec::new(),
+            rows: Vec::new(),
+        }
+    })
 }
 
 /// A random log key for states built without configuration (tests, tools).

@@ -110,6 +110,7 @@ fn command(step: &Step, live: &Challenge) -> Option<ChallengeCommand> {
             opens_on: date("2027-01-04"),
             closes_on: date("2027-02-26"),
             completion_deadline: date("2029-12-31"),
+            needs: Vec::new(),
         }),
         Step::Publish => ChallengeCommand::Publish,
         Step::Amend {
@@ -231,11 +232,14 @@ fn every_registered_aggregate_type_has_this_property_test() {
             "clawback_case",
             "integrity_record",
             "bid",
-            "support_application"
+            "support_application",
+            "need",
+            "kpi_observation"
         ],
         "a new aggregate in app::audit::FOLDS needs its own property test (here, in \
          state_at_version_projects.rs, state_at_version_consortia.rs, \
-         state_at_version_clawbacks.rs, state_at_version_support.rs or bid_state_at_version.rs)"
+         state_at_version_clawbacks.rs, state_at_version_support.rs, state_at_version_needs.rs or \
+         bid_state_at_version.rs)"
     );
 }
 

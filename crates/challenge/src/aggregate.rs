@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AmendChallenge, AwardChallenge, AwardMode, BidFacts, ChallengeAmendment, ChallengeCommand,
-    ChallengeError, ChallengeEvent, ChallengeServices, DraftChallenge, Target, Winner,
+    ChallengeError, ChallengeEvent, ChallengeServices, DraftChallenge, NeedFacts, Target, Winner,
 };
 
 /// Bid statuses that are still in play (not withdrawn, rejected or decided).
@@ -106,6 +106,9 @@ pub struct Challenge {
     pub cancel_reason: Option<String>,
     /// The winners once awarded.
     pub winners: Vec<Winner>,
+    /// The pool needs the call answers.
+    #[serde(default)]
+    pub needs: Vec<String>,
 }
 
 fn required(value: &str, field: &'static str) -> Result<(), ChallengeError> {
@@ -141,6 +144,41 @@ fn check_targets(targets: &[Target]) -> Result<(), ChallengeError> {
     Ok(())
 }
 
+/// The needs a draft answers: each exists, is in the pool (accepted) and not yet adopted, and
+/// was posed by the call's demand owner. Returns their ids in order.
+fn check_needs(needs: &[NeedFacts], demand_owner: &OrgCode) -> Result<Vec<String>, ChallengeError> {
+    let mut ids: Vec<String> = Vec::with_capacity(needs.len());
+    for need in needs {
+        if ids.contains(&need.need_id) {
+            return Err(ChallengeError::DuplicateNeed(need.need_id.clone()));
+        }
+        let Some(status) = need.status.as_deref() else {
+            return Err(ChallengeError::UnknownNeed(need.need_id.clone()));
+        };
+        if let Some(by) = &need.adopted_by {
+            return Err(ChallengeError::NeedAlreadyAdopted {
+                need_id: need.need_id.clone(),
+                challenge_id: by.clone(),
+            });
+        }
+        // 000_e0aff6e539fca529.txt「分類建立創新技術需求庫」: a call is drafted from needs in the pool.
+        if status != "accepted" {
+            return Err(ChallengeError::NeedNotInPool {
+                need_id: need.need_id.clone(),
+                status: status.to_string(),
+            });
+        }
+        // 004_c8247068307aab5b.txt「市場主體“出題”,政府“發榜”」: the call's demand owner is the need's poser.
+        if need.poser.as_ref() != Some(demand_owner) {
+            return Err(ChallengeError::DemandOwnerNotPoser {
+                need_id: need.need_id.clone(),
+            });
+        }
+        ids.push(need.need_id.clone());
+    }
+    Ok(ids)
+}
+
 impl Challenge {
     fn terms(&self) -> Result<&ChallengeTerms, ChallengeError> {
         self.terms.as_ref().ok_or(self.refuse("change"))
@@ -167,7 +205,7 @@ impl Challenge {
         &self,
         cmd: DraftChallenge,
         services: &ChallengeServices,
-    ) -> Result<ChallengeEvent, ChallengeError> {
+    ) -> Result<(ChallengeEvent, Vec<String>), ChallengeError> {
         if self.status != ChallengeStatus::New {
             return Err(self.refuse("draft"));
         }
@@ -200,6 +238,7 @@ impl Challenge {
         if cmd.completion_deadline <= cmd.closes_on {
             return Err(ChallengeError::CompletionBeforeWindowEnd);
         }
+        let needs = check_needs(&cmd.needs, &cmd.demand_owner)?;
         Ok(ChallengeEvent::ChallengeDrafted {
             programme: cmd.programme,
             title: cmd.title,
@@ -212,6 +251,7 @@ impl Challenge {
             closes_on: cmd.closes_on,
             completion_deadline: cmd.completion_deadline,
         })
+        .map(|drafted| (drafted, needs))
     }
 
     fn publish(&self, services: &ChallengeServices) -> Result<ChallengeEvent, ChallengeError> {
@@ -463,7 +503,14 @@ impl Aggregate for Challenge {
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
         let event = match command {
-            ChallengeCommand::Draft(cmd) => self.draft(cmd, services)?,
+            ChallengeCommand::Draft(cmd) => {
+                let (drafted, needs) = self.draft(cmd, services)?;
+                sink.write(drafted, self).await;
+                if needs.is_empty() {
+                    return Ok(());
+                }
+                ChallengeEvent::NeedsAdopted { needs }
+            }
             ChallengeCommand::Publish => self.publish(services)?,
             ChallengeCommand::Amend(cmd) => self.amend(cmd, services)?,
             ChallengeCommand::Close => self.close(services)?,
@@ -505,6 +552,7 @@ impl Aggregate for Challenge {
                     completion_deadline,
                 });
             }
+            ChallengeEvent::NeedsAdopted { needs } => self.needs = needs,
             ChallengeEvent::ChallengePublished { published_on } => {
                 self.status = ChallengeStatus::Published;
                 self.published_on = Some(published_on);

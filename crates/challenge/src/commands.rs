@@ -88,6 +88,22 @@ pub struct DraftChallenge {
     pub closes_on: NaiveDate,
     /// Date by which the work must be finished.
     pub completion_deadline: NaiveDate,
+    /// The pool needs (需求库) the call answers, as the ledger held them inside the command's
+    /// transaction; empty for a call typed in without a registered need.
+    pub needs: Vec<NeedFacts>,
+}
+
+/// A technology need named by a draft, read from the ledger under the need's lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeedFacts {
+    /// The need's stream id.
+    pub need_id: String,
+    /// Its status on the wire (`accepted`, `registered`, …); `None` when no such need exists.
+    pub status: Option<String>,
+    /// 需求方.
+    pub poser: Option<OrgCode>,
+    /// The call that already adopted it (a committed draft), if any.
+    pub adopted_by: Option<String>,
 }
 
 /// A change to a call's terms; fields left `None` stay as they are.

@@ -136,6 +136,34 @@ pub enum ChallengeError {
     /// 流榜 was declared while a cleared bid exists.
     #[error("{0} bid(s) have cleared the notice; award or cancel instead")]
     ClearedBidsExist(usize),
+    /// A named need does not exist.
+    #[error("no need {0}")]
+    UnknownNeed(String),
+    /// A need is named twice.
+    #[error("need {0} is named twice")]
+    DuplicateNeed(String),
+    /// A named need is not in the pool (not accepted, or already rejected).
+    #[error("need {need_id} is {status}, not accepted into the pool")]
+    NeedNotInPool {
+        /// The need.
+        need_id: String,
+        /// Its status.
+        status: String,
+    },
+    /// A named need was already adopted by another call.
+    #[error("need {need_id} was already adopted by call {challenge_id}")]
+    NeedAlreadyAdopted {
+        /// The need.
+        need_id: String,
+        /// The call that adopted it.
+        challenge_id: String,
+    },
+    /// The call's demand owner is not the poser of a need it answers.
+    #[error("the demand owner must be the poser of need {need_id}")]
+    DemandOwnerNotPoser {
+        /// The need.
+        need_id: String,
+    },
 }
 
 impl DomainError for ChallengeError {
@@ -165,10 +193,21 @@ impl DomainError for ChallengeError {
             ChallengeError::AwardOverCap { .. } => "award_over_cap",
             ChallengeError::OrganisationBarred { .. } => "organisation_barred",
             ChallengeError::ClearedBidsExist(_) => "cleared_bids_exist",
+            ChallengeError::UnknownNeed(_) => "unknown_need",
+            ChallengeError::DuplicateNeed(_) => "duplicate_need",
+            ChallengeError::NeedNotInPool { .. } => "need_not_in_pool",
+            ChallengeError::NeedAlreadyAdopted { .. } => "need_already_adopted",
+            ChallengeError::DemandOwnerNotPoser { .. } => "demand_owner_not_poser",
         }
     }
 
     fn kind(&self) -> ErrorKind {
-        ErrorKind::Invalid
+        match self {
+            ChallengeError::UnknownNeed(_) => ErrorKind::NotFound,
+            ChallengeError::NeedNotInPool { .. } | ChallengeError::NeedAlreadyAdopted { .. } => {
+                ErrorKind::Conflict
+            }
+            _ => ErrorKind::Invalid,
+        }
     }
 }

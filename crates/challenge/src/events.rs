@@ -31,6 +31,12 @@ pub enum ChallengeEvent {
         /// Completion deadline.
         completion_deadline: NaiveDate,
     },
+    /// The draft answers these pool needs (需求库); stored right after `ChallengeDrafted` when the
+    /// call is drafted from needs. Each need's stream then records its adoption.
+    NeedsAdopted {
+        /// The needs' stream ids.
+        needs: Vec<String>,
+    },
     /// 发榜: the call was published.
     ChallengePublished {
         /// The date it was published.
@@ -107,6 +113,7 @@ impl DomainEvent for ChallengeEvent {
     fn event_type(&self) -> String {
         match self {
             ChallengeEvent::ChallengeDrafted { .. } => "ChallengeDrafted",
+            ChallengeEvent::NeedsAdopted { .. } => "NeedsAdopted",
             ChallengeEvent::ChallengePublished { .. } => "ChallengePublished",
             ChallengeEvent::ChallengeAmended(_) => "ChallengeAmended",
             ChallengeEvent::ApplicationsClosed { .. } => "ApplicationsClosed",

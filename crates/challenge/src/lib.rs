@@ -14,7 +14,8 @@ mod tests;
 
 pub use aggregate::{Challenge, ChallengeStatus, ChallengeTerms};
 pub use commands::{
-    AmendChallenge, AwardChallenge, BidFacts, ChallengeCommand, DraftChallenge, WinnerPick,
+    AmendChallenge, AwardChallenge, BidFacts, ChallengeCommand, DraftChallenge, NeedFacts,
+    WinnerPick,
 };
 pub use error::ChallengeError;
 pub use events::{ChallengeAmendment, ChallengeEvent, Winner};

@@ -42,6 +42,7 @@ fn draft() -> DraftChallenge {
         opens_on: day("2027-01-04"),
         closes_on: day("2027-02-26"),
         completion_deadline: day("2029-12-31"),
+        needs: Vec::new(),
     }
 }
 
@@ -670,4 +671,114 @@ fn an_awarded_call_cannot_be_cancelled() {
             status: "awarded",
             action: "cancel",
         });
+}
+
+fn pool_need(id: &str, status: &str, poser: &str) -> NeedFacts {
+    NeedFacts {
+        need_id: id.into(),
+        status: Some(status.into()),
+        poser: Some(OrgCode::parse(poser).unwrap()),
+        adopted_by: None,
+    }
+}
+
+const POSER: &str = "91320583MA1KC00109";
+const OTHER: &str = "91320583MA1KC00296";
+
+#[test]
+fn a_call_drafted_from_pool_needs_names_them() {
+    let cmd = DraftChallenge {
+        needs: vec![
+            pool_need("need-1", "accepted", POSER),
+            pool_need("need-2", "accepted", POSER),
+        ],
+        ..draft()
+    };
+    in_window()
+        .given_no_previous_events()
+        .when(ChallengeCommand::Draft(cmd))
+        .then_expect_events(vec![
+            drafted(),
+            ChallengeEvent::NeedsAdopted {
+                needs: vec!["need-1".into(), "need-2".into()],
+            },
+        ]);
+}
+
+#[test]
+fn a_call_cannot_answer_a_need_outside_the_pool() {
+    for status in ["registered", "rejected", "adopted"] {
+        let cmd = DraftChallenge {
+            needs: vec![pool_need("need-1", status, POSER)],
+            ..draft()
+        };
+        in_window()
+            .given_no_previous_events()
+            .when(ChallengeCommand::Draft(cmd))
+            .then_expect_error(ChallengeError::NeedNotInPool {
+                need_id: "need-1".into(),
+                status: status.into(),
+            });
+    }
+}
+
+#[test]
+fn a_need_another_draft_already_adopted_is_refused() {
+    let mut need = pool_need("need-1", "accepted", POSER);
+    need.adopted_by = Some("call-0".into());
+    let cmd = DraftChallenge {
+        needs: vec![need],
+        ..draft()
+    };
+    in_window()
+        .given_no_previous_events()
+        .when(ChallengeCommand::Draft(cmd))
+        .then_expect_error(ChallengeError::NeedAlreadyAdopted {
+            need_id: "need-1".into(),
+            challenge_id: "call-0".into(),
+        });
+}
+
+#[test]
+fn the_demand_owner_must_be_the_poser_of_every_need() {
+    let cmd = DraftChallenge {
+        needs: vec![
+            pool_need("need-1", "accepted", POSER),
+            pool_need("need-2", "accepted", OTHER),
+        ],
+        ..draft()
+    };
+    in_window()
+        .given_no_previous_events()
+        .when(ChallengeCommand::Draft(cmd))
+        .then_expect_error(ChallengeError::DemandOwnerNotPoser {
+            need_id: "need-2".into(),
+        });
+}
+
+#[test]
+fn unknown_and_repeated_needs_are_refused() {
+    let missing = NeedFacts {
+        need_id: "need-9".into(),
+        status: None,
+        poser: None,
+        adopted_by: None,
+    };
+    in_window()
+        .given_no_previous_events()
+        .when(ChallengeCommand::Draft(DraftChallenge {
+            needs: vec![missing],
+            ..draft()
+        }))
+        .then_expect_error(ChallengeError::UnknownNeed("need-9".into()));
+    in_window()
+        .given_no_previous_events()
+        .when(ChallengeCommand::Draft(DraftChallenge {
+            needs: vec![
+                pool_need("need-1", "accepted", POSER),
+                pool_need("need-1", "accepted", POSER),
+            ],
+            ..draft()
+        }))
+        .then_expect_error(ChallengeError::DuplicateNeed("need-1".into()));
 }

@@ -45,6 +45,9 @@ pub struct ChallengeView {
     /// Why the call ended unfilled (流榜).
     #[serde(default)]
     pub unfilled_reason: Option<String>,
+    /// The pool needs (需求库) the call answers.
+    #[serde(default)]
+    pub needs: Vec<String>,
     /// When the draft was recorded.
     pub created_at: String,
     /// When the last event was recorded.
@@ -94,6 +97,7 @@ impl View<Challenge> for ChallengeView {
                     completion_deadline: *completion_deadline,
                 });
             }
+            ChallengeEvent::NeedsAdopted { needs } => self.needs.clone_from(needs),
             ChallengeEvent::ChallengePublished { published_on } => {
                 self.status = ChallengeStatus::Published.as_str().into();
                 self.published_on = Some(*published_on);

@@ -13,6 +13,7 @@ mod evaluation_view;
 mod fanout;
 mod integrity_view;
 mod list;
+mod need_view;
 mod project_view;
 mod projector;
 mod subscription;
@@ -48,6 +49,7 @@ pub use integrity_view::{
     IntegrityView,
 };
 pub use list::{Cursor, ListQuery, Page, DEFAULT_PAGE, MAX_PAGE};
+pub use need_view::{KpiObservationView, NeedAdoptionProjector, NeedAdoptionView, NeedView};
 pub use project_view::{
     MilestoneEntry, ProjectMembershipProjector, ProjectView, RaceView, ReferralEntry, TrancheEntry,
 };

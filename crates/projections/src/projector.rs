@@ -211,7 +211,21 @@ pub fn all_projectors() -> Vec<Arc<dyn Projector>> {
     ];
     all.extend(consortium_projectors());
     all.extend(support_projectors());
+    all.extend(need_projectors());
     all
+}
+
+fn need_projectors() -> Vec<Arc<dyn Projector>> {
+    vec![
+        Arc::new(ViewProjector::<need::TechnologyNeed, crate::NeedView>::new(
+            crate::NeedView::NAME,
+        )),
+        Arc::new(crate::NeedAdoptionProjector),
+        Arc::new(ViewProjector::<
+            kpi::KpiObservation,
+            crate::KpiObservationView,
+        >::new(crate::KpiObservationView::NAME)),
+    ]
 }
 
 /// The projectors of the support-application lists and the cap usage.

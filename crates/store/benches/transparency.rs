@@ -38,6 +38,7 @@ fn draft() -> ChallengeCommand {
         opens_on: "2027-01-04".parse().unwrap(),
         closes_on: "2027-02-26".parse().unwrap(),
         completion_deadline: "2029-12-31".parse().unwrap(),
+        needs: Vec::new(),
     })
 }
 

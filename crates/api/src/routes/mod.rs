@@ -13,6 +13,9 @@ mod evaluation_rounds;
 mod health;
 mod integrity_records;
 mod programmes;
+mod csv;
+mod kpis;
+mod needs;
 mod projects;
 mod transparency;
 
@@ -72,6 +75,8 @@ fn all() -> Routes {
     let routes = support::routes(routes);
     let routes = docs::routes(routes);
     let routes = programmes::routes(routes);
+    let routes = needs::routes(routes);
+    let routes = kpis::routes(routes);
     awards::routes(routes)
 }
 

@@ -1,6 +1,6 @@
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use kernel::{Money, Role};
@@ -209,17 +209,64 @@ const STATUSES: [&str; 10] = [
     "closed",
 ];
 
+const CSV_COLUMNS: [&str; 14] = [
+    "id",
+    "status",
+    "challenge_id",
+    "bid_id",
+    "lead",
+    "members",
+    "demand_owner",
+    "race_lane",
+    "awarded_fen",
+    "disbursed_fen",
+    "remaining_fen",
+    "cancelled_fen",
+    "start",
+    "end",
+];
+
+fn csv_row(v: &Value) -> Vec<String> {
+    let text = |k: &str| match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(";"),
+        Some(other) => other.to_string(),
+    };
+    CSV_COLUMNS.iter().map(|c| text(c)).collect()
+}
+
 async fn list_projects(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Query(params): Query<ListParams>,
-) -> Result<axum::Json<Page<Value>>, ApiError> {
+) -> Result<Response, ApiError> {
     if !caller.sees_all() {
         return Err(ApiError::App(AppError::Forbidden(
             "listing all projects needs the officer or auditor role".into(),
         )));
     }
     status_in(params.status.as_deref(), &STATUSES)?;
+    if super::csv::wanted(&headers) {
+        // Every project, with its money columns in fen (the spreadsheet sums them).
+        let rows: Vec<Vec<String>> = state
+            .store()
+            .rows(ProjectView::NAME, params.challenge_id.as_deref())
+            .await?
+            .iter()
+            .filter(|v| {
+                params.status.is_none()
+                    || v.get("status").and_then(Value::as_str) == params.status.as_deref()
+            })
+            .map(csv_row)
+            .collect();
+        return Ok(super::csv::response("projects.csv", &CSV_COLUMNS, &rows));
+    }
     let (limit, after) = page(params.limit, params.cursor.as_deref())?;
     let query = ListQuery {
         status: params.status,
@@ -228,9 +275,7 @@ async fn list_projects(
         limit,
         ..Default::default()
     };
-    Ok(axum::Json(
-        state.store().list(ProjectView::NAME, &query).await?,
-    ))
+    Ok(axum::Json(state.store().list(ProjectView::NAME, &query).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
