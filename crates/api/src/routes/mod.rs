@@ -8,14 +8,14 @@ mod challenges;
 mod clawbacks;
 mod common;
 mod consortia;
+mod csv;
 mod docs;
 mod evaluation_rounds;
 mod health;
 mod integrity_records;
-mod programmes;
-mod csv;
 mod kpis;
 mod needs;
+mod programmes;
 mod projects;
 mod transparency;
 

@@ -182,6 +182,8 @@ async fn list_needs(
         )
     };
     let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    // Checked on every list, searched or not: an unknown order is a 400, never ignored.
+    let sort = search::sort(params.sort.as_deref())?;
     if let Some(q) = q {
         let found = state
             .store()
@@ -191,7 +193,7 @@ async fn list_needs(
                 status: params.status,
                 owner,
                 parent: params.chain,
-                sort: search::sort(params.sort.as_deref())?,
+                sort,
                 offset: search::offset(params.cursor.as_deref())?,
                 limit: search::limit(params.limit)?,
                 ..Default::default()
