@@ -213,10 +213,14 @@ impl Raw {
                 tx.commit().await?;
             }
             Raw::Lite(p) => {
-                let mut tx = p.begin().await?;
+                // BEGIN IMMEDIATE, as a raw SQLite writer must: a deferred transaction that reads
+                // first cannot upgrade to a writer once another connection (the idle server's
+                // drain or clock) has written, and fails at once with SQLITE_BUSY.
+                let mut conn = p.acquire().await?;
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
                 let head: Option<i64> = sqlx::query_scalar(HEAD)
                     .bind(id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await?;
                 let next = head.map_or(1, |h| h + 1);
                 sqlx::query(APPEND)
@@ -224,15 +228,15 @@ impl Raw {
                     .bind(next)
                     .bind(payload)
                     .bind(meta)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 sqlx::query(UPSERT)
                     .bind(id)
                     .bind(next)
                     .bind(payload)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
-                tx.commit().await?;
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
             }
         }
         Ok(())
