@@ -32,7 +32,7 @@ echo "== openapi-spec-validator $(python3 -c 'import importlib.metadata as m; pr
 python3 -m openapi_spec_validator "$spec"
 
 echo "== redocly lint"
-(cd "$spec_dir" && "$bin/redocly" lint --config redocly.yaml --format=stylish openapi.yaml)
+(cd "$spec_dir" && "$bin/redocly" lint --config tools/redocly/redocly.yaml --format=stylish openapi.yaml)
 
 echo "== openapi-typescript and tsc --strict (clients/ts)"
 "$bin/openapi-typescript" "$spec" -o "$client/src/schema.d.ts" --silent
