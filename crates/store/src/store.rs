@@ -363,6 +363,43 @@ impl Store {
         }
     }
 
+    /// Events of one type in one stream with `sequence > after`, at most `limit`: a page of a
+    /// history the views keep only the latest of (for example a call's amendments).
+    pub async fn events_of_type(
+        &self,
+        kind: &str,
+        id: &str,
+        event_type: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<SerializedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 AND event_type = $4 ORDER BY sequence LIMIT {limit}"
+        );
+        match &self.db {
+            Db::Postgres(pool) => {
+                let rows = sqlx::query(&sql)
+                    .bind(kind)
+                    .bind(id)
+                    .bind(after as i64)
+                    .bind(event_type)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(pg_event).collect()
+            }
+            Db::Sqlite(pool) => {
+                let rows = sqlx::query(&sqlite_sql(&sql))
+                    .bind(kind)
+                    .bind(id)
+                    .bind(after as i64)
+                    .bind(event_type)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(sqlite_event).collect()
+            }
+        }
+    }
+
     /// Every stream that has events, in (type, id) order.
     pub async fn streams(&self) -> Result<Vec<StreamId>, StoreError> {
         const SQL: &str = "SELECT DISTINCT aggregate_type, aggregate_id FROM events ORDER BY aggregate_type, aggregate_id";

@@ -84,13 +84,14 @@ pub(crate) trait Tx: Send + crate::transparency::LogTx {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Rewrites `$1`-style placeholders into SQLite's numbered `?1` form.
+/// Rewrites `$1`-style placeholders into SQLite's numbered `?1` form and drops the `::json` casts
+/// PostgreSQL needs for JSON bound as text (SQLite stores JSON as text already).
 pub(crate) fn sqlite_sql(sql: &str) -> String {
-    sql.replace('$', "?")
+    sql.replace("::json", "").replace('$', "?")
 }
 
 const LAST_EVENT: &str = "SELECT sequence, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence DESC LIMIT 1";
-const INSERT_EVENT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const INSERT_EVENT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES ($1, $2, $3, $4, $5, $6::json, $7::json)";
 const VIEW_PAYLOAD: &str = "SELECT payload FROM views WHERE view_name = $1 AND view_id = $2";
 const ENQUEUE: &str = "INSERT INTO outbox (reactor, aggregate_type, aggregate_id, sequence, enqueued_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 
@@ -102,14 +103,14 @@ pub(crate) fn wall_millis() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
-const UPSERT_VIEW: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+const UPSERT_VIEW: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json) \
     ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload";
 
 const STREAM_EVENTS: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence";
 const LATEST_SNAPSHOT: &str = "SELECT last_sequence, payload FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY last_sequence DESC LIMIT 1";
 const DROP_SNAPSHOTS: &str =
     "DELETE FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2";
-const INSERT_SNAPSHOT: &str = "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) VALUES ($1, $2, $3, $3, $4)";
+const INSERT_SNAPSHOT: &str = "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) VALUES ($1, $2, $3, $3, $4::json)";
 const CLAIM_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at) VALUES ($1, $2, $3, $4)";
 // Advisory locks in one statement, taken in the order of their 64-bit keys so that two commands
 // needing overlapping sets never wait on each other in a cycle.
@@ -148,8 +149,8 @@ impl Tx for Transaction<'_, Postgres> {
             .bind(e.sequence as i64)
             .bind(&e.event_type)
             .bind(&e.event_version)
-            .bind(sqlx::types::Json(&e.payload))
-            .bind(sqlx::types::Json(&e.metadata))
+            .bind(e.payload.to_string())
+            .bind(e.metadata.to_string())
             .execute(&mut **self)
             .await?;
         Ok(())
@@ -173,7 +174,7 @@ impl Tx for Transaction<'_, Postgres> {
             .bind(&row.index.owner)
             .bind(&row.index.parent)
             .bind(&row.index.sort_key)
-            .bind(sqlx::types::Json(&row.payload))
+            .bind(row.payload.to_string())
             .execute(&mut **self)
             .await?;
         Ok(())
@@ -267,7 +268,7 @@ impl Tx for Transaction<'_, Postgres> {
             .bind(kind)
             .bind(id)
             .bind(sequence as i64)
-            .bind(sqlx::types::Json(state))
+            .bind(state.to_string())
             .execute(&mut **self)
             .await?;
         Ok(())
