@@ -571,17 +571,36 @@ pub(crate) fn fold_in_memory(
     events: &[SerializedEvent],
     rows: &mut HashMap<(&'static str, String), ViewRow>,
 ) -> Result<(), StoreError> {
+    // Each row's events of the batch, in order, with the projector that folds each; rows are
+    // independent of one another, so a row's events are folded together, decoding and encoding
+    // the row once per batch rather than once per event.
+    let mut per_row: HashMap<(&'static str, String), Vec<(usize, &SerializedEvent)>> =
+        HashMap::new();
     for event in events {
-        for projector in projectors
+        for (p, projector) in projectors
             .iter()
-            .filter(|p| p.aggregate_type() == event.aggregate_type)
+            .enumerate()
+            .filter(|(_, p)| p.aggregate_type() == event.aggregate_type)
         {
             for id in projector.row_ids(event) {
-                let key = (projector.view_name(), id);
-                let current = rows.remove(&key).map(|row| row.payload);
-                let row = projector.project_row(&key.1, current, event)?;
-                rows.insert(key, row);
+                per_row
+                    .entry((projector.view_name(), id))
+                    .or_default()
+                    .push((p, event));
             }
+        }
+    }
+    for (key, folds) in per_row {
+        let mut current = rows.remove(&key);
+        // Runs of the same projector go in one call (a row fed by two projectors interleaves).
+        for run in folds.chunk_by(|a, b| a.0 == b.0) {
+            let projector = &projectors[run[0].0];
+            let run_events: Vec<&SerializedEvent> = run.iter().map(|(_, e)| *e).collect();
+            let payload = current.take().map(|row| row.payload);
+            current = projector.project_many(&key.1, payload, &run_events)?;
+        }
+        if let Some(row) = current {
+            rows.insert(key, row);
         }
     }
     Ok(())
