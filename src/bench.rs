@@ -907,11 +907,17 @@ async fn one_backend(url: &str, plan: Plan) -> Result<Vec<Row>, Failure> {
             store::Db::connect(url).await?,
             projections::all_projectors(),
         );
-        let t = Instant::now();
-        let events = store.rebuild_projections().await?;
-        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        // The first rebuild also drops the rows the larger ledger left; the best of three after
+        // it is the stream's own cost.
+        let mut events = store.rebuild_projections().await?;
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let t = Instant::now();
+            events = store.rebuild_projections().await?;
+            best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+        }
         store.db().close().await;
-        per_length.push((events, ms));
+        per_length.push((events, best));
     }
     per_length.reverse();
     for (events, ms) in &per_length {

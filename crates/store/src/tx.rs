@@ -566,10 +566,37 @@ pub(crate) async fn fold_into_views<T: Tx>(
 }
 
 /// Folds `events` into `rows`, the rebuild's in-memory copy of every view row (no reads).
+/// The view rows `events` fold into that `rows` does not hold but an earlier flush of the
+/// rebuild wrote (read back inside the rebuild's transaction).
+pub(crate) async fn load_flushed<T: Tx>(
+    tx: &mut T,
+    projectors: &[Arc<dyn Projector>],
+    events: &[SerializedEvent],
+    rows: &HashMap<(&'static str, String), ViewRow>,
+) -> Result<HashMap<(String, String), Value>, StoreError> {
+    let mut missing = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for event in events {
+        for projector in projectors
+            .iter()
+            .filter(|p| p.aggregate_type() == event.aggregate_type)
+        {
+            for id in projector.row_ids(event) {
+                let key = (projector.view_name(), id);
+                if !rows.contains_key(&key) && seen.insert(key.clone()) {
+                    missing.push((key.0.to_string(), key.1));
+                }
+            }
+        }
+    }
+    tx.read_rows(&missing).await
+}
+
 pub(crate) fn fold_in_memory(
     projectors: &[Arc<dyn Projector>],
     events: &[SerializedEvent],
     rows: &mut HashMap<(&'static str, String), ViewRow>,
+    flushed: &mut HashMap<(String, String), Value>,
 ) -> Result<(), StoreError> {
     // Each row's events of the batch, in order, with the projector that folds each; rows are
     // independent of one another, so a row's events are folded together, decoding and encoding
@@ -591,13 +618,17 @@ pub(crate) fn fold_in_memory(
         }
     }
     for (key, folds) in per_row {
-        let mut current = rows.remove(&key);
+        let mut payload = match rows.remove(&key) {
+            Some(row) => Some(row.payload),
+            None => flushed.remove(&(key.0.to_string(), key.1.clone())),
+        };
+        let mut current = None;
         // Runs of the same projector go in one call (a row fed by two projectors interleaves).
         for run in folds.chunk_by(|a, b| a.0 == b.0) {
             let projector = &projectors[run[0].0];
             let run_events: Vec<&SerializedEvent> = run.iter().map(|(_, e)| *e).collect();
-            let payload = current.take().map(|row| row.payload);
-            current = projector.project_many(&key.1, payload, &run_events)?;
+            current = projector.project_many(&key.1, payload.take(), &run_events)?;
+            payload = current.as_ref().map(|row: &ViewRow| row.payload.clone());
         }
         if let Some(row) = current {
             rows.insert(key, row);
@@ -615,7 +646,8 @@ pub(crate) async fn write_rows_pg(
     rows: &HashMap<(&'static str, String), ViewRow>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) \
-        SELECT n, i, v, s, o, p, k, j::json FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(n, i, v, s, o, p, k, j)";
+        SELECT n, i, v, s, o, p, k, j::json FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(n, i, v, s, o, p, k, j) \
+        ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload";
     let all: Vec<_> = rows.iter().collect();
     for chunk in all.chunks(ROWS_PER_STATEMENT) {
         let names: Vec<&str> = chunk.iter().map(|((n, _), _)| *n).collect();
@@ -680,6 +712,9 @@ pub(crate) async fn write_rows_sqlite(
                 b + 8
             ));
         }
+        sql.push_str(
+            " ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload",
+        );
         let mut q = sqlx::query(&sql);
         for ((name, id), row) in chunk {
             q = q
