@@ -29,16 +29,22 @@ pub struct Plan {
     pub samples: usize,
     /// Events of the long stream.
     pub long_stream: usize,
+    /// Ledger sizes (events) rebuilt in a child process, for the rate and the peak memory.
+    pub rebuild_sizes: [usize; 2],
+    /// Lengths of the one stream rebuilt alone, to show the rebuild is linear in a stream's length.
+    pub stream_lengths: [usize; 4],
 }
 
 impl Plan {
     /// The full benchmark (a few minutes per store on 2 cores).
     pub fn full() -> Plan {
         Plan {
-            window: Duration::from_secs(10),
+            window: Duration::from_secs(5),
             clients: 16,
-            samples: 2_000,
+            samples: 1_000,
             long_stream: 10_000,
+            rebuild_sizes: [100_000, 300_000],
+            stream_lengths: [500, 1_000, 2_000, 4_000],
         }
     }
 
@@ -49,6 +55,8 @@ impl Plan {
             clients: 4,
             samples: 20,
             long_stream: 30,
+            rebuild_sizes: [500, 1_500],
+            stream_lengths: [3, 6, 12, 24],
         }
     }
 }
@@ -283,6 +291,74 @@ impl Raw {
         Ok(n)
     }
 
+    async fn count_events(&self) -> Result<usize, Failure> {
+        const SQL: &str = "SELECT count(*) FROM events";
+        let n: i64 = match self {
+            Raw::Pg(p) => sqlx::query_scalar(SQL).fetch_one(p).await?,
+            Raw::Lite(p) => sqlx::query_scalar(SQL).fetch_one(p).await?,
+        };
+        Ok(n.max(0) as usize)
+    }
+
+    /// Grows the ledger to at least `target` events by copying every stream it holds under new
+    /// ids, in position order (so each copy's events keep their stream order). The copies are
+    /// folded by a rebuild like the originals; they carry no transparency-log leaves, which a
+    /// rebuild does not read.
+    async fn grow_to(&self, target: usize) -> Result<usize, Failure> {
+        let have = self.count_events().await?;
+        if have == 0 || have >= target {
+            return Ok(have);
+        }
+        let copies = (target - have).div_ceil(have) as i64;
+        let round = rand_suffix();
+        match self {
+            Raw::Pg(p) => {
+                sqlx::query(
+                    "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+                     SELECT e.aggregate_type, e.aggregate_id || '~' || $2 || '~' || k, e.sequence, e.event_type, e.event_version, e.payload, e.metadata \
+                     FROM events e CROSS JOIN generate_series(1, $1::bigint) AS k ORDER BY k, e.position",
+                )
+                .bind(copies)
+                .bind(&round)
+                .execute(p)
+                .await?;
+            }
+            Raw::Lite(p) => {
+                sqlx::query(
+                    "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < ?1) \
+                     INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+                     SELECT e.aggregate_type, e.aggregate_id || '~' || ?2 || '~' || k.n, e.sequence, e.event_type, e.event_version, e.payload, e.metadata \
+                     FROM events e CROSS JOIN k ORDER BY k.n, e.rowid",
+                )
+                .bind(copies)
+                .bind(&round)
+                .execute(p)
+                .await?;
+            }
+        }
+        self.count_events().await
+    }
+
+    /// Leaves in the ledger only the first `length` events of one call's stream.
+    async fn keep_only(&self, id: &str, length: usize) -> Result<(), Failure> {
+        const SQL: &str = "DELETE FROM events WHERE NOT (aggregate_type = 'challenge' AND aggregate_id = $1 AND sequence <= $2)";
+        match self {
+            Raw::Pg(p) => sqlx::query(SQL)
+                .bind(id)
+                .bind(length as i64)
+                .execute(p)
+                .await
+                .map(|_| ())?,
+            Raw::Lite(p) => sqlx::query(SQL)
+                .bind(id)
+                .bind(length as i64)
+                .execute(p)
+                .await
+                .map(|_| ())?,
+        }
+        Ok(())
+    }
+
     async fn close(&self) {
         match self {
             Raw::Pg(p) => p.close().await,
@@ -354,6 +430,52 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `grantledger rebuild-projections` run as a child process on `database_url`: (seconds, peak
+/// resident MB). The peak is the child's `VmHWM`, read every few milliseconds until it exits.
+async fn rebuild_in_child(database_url: &str, secret: &str) -> Result<(f64, f64), Failure> {
+    let t = Instant::now();
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("rebuild-projections")
+        .env("DATABASE_URL", database_url)
+        .env("GRANTLEDGER_JWT_SECRET", secret)
+        .env(
+            "GRANTLEDGER_LOG_KEY",
+            tlog::Signer::generate("bench.grantledger.local/log")?.to_private_text(),
+        )
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0.0f64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kb) = text
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+            {
+                peak_kb = peak_kb.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let seconds = t.elapsed().as_secs_f64();
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        return Err(format!("rebuild-projections failed: {status} {err}").into());
+    }
+    Ok((seconds, peak_kb / 1024.0))
 }
 
 /// User + system CPU seconds of a process, from its `/proc/<pid>/stat`.
@@ -743,24 +865,83 @@ async fn one_backend(url: &str, plan: Plan) -> Result<Vec<Row>, Failure> {
     let (_, loaded_rss) = server.memory_mb();
     server.stop();
 
-    // Rebuild, with the server stopped, against reading every event out.
-    let store = store::Store::new(
-        store::Db::connect(url).await?,
-        projections::all_projectors(),
-    );
-    let t = Instant::now();
-    let events = store.rebuild_projections().await?;
-    let rebuild_rate = events as f64 / t.elapsed().as_secs_f64();
+    // Rebuild, with the server stopped: a child process on a ledger grown to each size, its rate
+    // against reading every event out, and its peak memory at the larger size over the smaller.
+    let mut rebuilds = Vec::new();
+    for size in plan.rebuild_sizes {
+        let events = raw.grow_to(size).await?;
+        let (seconds, peak) = rebuild_in_child(url, &secret).await?;
+        rebuilds.push((events, seconds, peak));
+    }
+    let (small, large) = (rebuilds[0], rebuilds[1]);
+    let rebuild_rate = large.0 as f64 / large.1;
     let t = Instant::now();
     let copied = raw.copy_out().await?;
     let copy_rate = copied as f64 / t.elapsed().as_secs_f64();
     rows.push(Row {
-        what: format!("`rebuild-projections`, {events} events (events/s ÷ rows/s copy-out)"),
+        what: format!(
+            "`rebuild-projections`, {} events (events/s ÷ rows/s copy-out)",
+            large.0
+        ),
         ours: rebuild_rate,
         raw: Some(copy_rate),
         unit: "/s",
         target: "≥ 0.8",
         met: at_least(rebuild_rate / copy_rate, 0.8),
+    });
+    rows.push(Row {
+        what: format!("Rebuild peak RSS, {} events ÷ {} events", large.0, small.0),
+        ours: large.2,
+        raw: Some(small.2),
+        unit: "MB",
+        target: "≤ 1.1",
+        met: at_most(large.2 / small.2, 1.1),
+    });
+
+    // One stream alone, longest first (the ledger only shrinks): rebuild time per event must not
+    // grow with the stream's length.
+    let mut per_length = Vec::new();
+    for length in plan.stream_lengths.iter().rev() {
+        raw.keep_only(&long, *length).await?;
+        let store = store::Store::new(
+            store::Db::connect(url).await?,
+            projections::all_projectors(),
+        );
+        // The first rebuild also drops the rows the larger ledger left; the best of three after
+        // it is the stream's own cost.
+        let mut events = store.rebuild_projections().await?;
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let t = Instant::now();
+            events = store.rebuild_projections().await?;
+            best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        store.db().close().await;
+        per_length.push((events, best));
+    }
+    per_length.reverse();
+    for (events, ms) in &per_length {
+        rows.push(Row {
+            what: format!("One stream of {events} events rebuilt"),
+            ours: *ms,
+            raw: None,
+            unit: "ms",
+            target: "linear",
+            met: None,
+        });
+    }
+    let (first, last) = (per_length[0], per_length[per_length.len() - 1]);
+    let per_event = |(events, ms): (usize, f64)| ms * 1000.0 / events.max(1) as f64;
+    rows.push(Row {
+        what: format!(
+            "Rebuild time per event, {}-event stream ÷ {}-event stream",
+            last.0, first.0
+        ),
+        ours: per_event(last),
+        raw: Some(per_event(first)),
+        unit: "µs",
+        target: "≤ 1.15×",
+        met: at_most(per_event(last) / per_event(first), 1.15),
     });
     rows.push(Row {
         what: "Server RSS idle (grantledger) / peak under load (raw column)".into(),

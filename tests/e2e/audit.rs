@@ -303,14 +303,14 @@ async fn state_is_rebuilt_at_a_version_or_a_moment(backend: Backend) {
     assert_eq!(v1["recorded_at"], "2027-01-10T01:00:00.000000Z");
     assert_eq!(v1["state"]["status"], "draft");
     assert_eq!(v1["state"]["terms"]["title"], "高分辨率光刻胶国产替代");
-    assert_eq!(v1["state"]["amendment_reasons"], json!([]));
+    assert_eq!(v1["state"]["amendment_count"], 0);
     let v3 = app
         .get(&format!("{base}?version=3"), &auditor)
         .await
         .expect(200)
         .clone();
     assert_eq!(v3["state"]["terms"]["title"], "title-B");
-    assert_eq!(v3["state"]["amendment_reasons"], json!(["r", "r"]));
+    assert_eq!(v3["state"]["amendment_count"], 2);
 
     // An instant between the second and third events gives version 2; exactly at an event's
     // recorded_at includes it; another time zone names the same instant.

@@ -24,6 +24,9 @@ fn the_benchmark_smoke_run_prints_every_row_on_both_stores() {
             "GET one view",
             "Command p50 on a 30-event stream",
             "`rebuild-projections`",
+            "Rebuild peak RSS",
+            "One stream of 24 events rebuilt",
+            "Rebuild time per event",
             "Server RSS",
         ] {
             let line = table

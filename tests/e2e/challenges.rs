@@ -87,6 +87,86 @@ async fn an_officer_drafts_publishes_amends_and_closes_a_call(backend: Backend) 
 }
 both_backends!(an_officer_drafts_publishes_amends_and_closes_a_call);
 
+/// A call amended many times keeps a bounded row (the latest ten amendments and a count); the
+/// whole history is paged from its stream, with what each amendment changed.
+async fn a_calls_amendment_history_is_paged_from_its_stream(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let applicant = app.applicant(orgs::ENT_A);
+    let created = app
+        .post("/v1/challenges", &officer, challenge_draft(json!({})))
+        .await;
+    let id = created.expect(201)["id"].as_str().unwrap().to_string();
+    app.post(&format!("/v1/challenges/{id}/publish"), &officer, json!({}))
+        .await
+        .expect(200);
+    for n in 1..=12 {
+        app.post(
+            &format!("/v1/challenges/{id}/amend"),
+            &officer,
+            json!({"reason": format!("第{n}次修订, \"引号\""), "title": format!("标题{n}")}),
+        )
+        .await
+        .expect(200);
+    }
+    let view = app.get(&format!("/v1/challenges/{id}"), &applicant).await;
+    let view = view.expect(200);
+    assert_eq!(view["amendment_count"], 12);
+    let kept: Vec<u64> = view["amendments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        kept,
+        (5..=14).collect::<Vec<u64>>(),
+        "the latest ten, oldest first"
+    );
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/v1/challenges/{id}/amendments?limit=5&cursor={c}"),
+            None => format!("/v1/challenges/{id}/amendments?limit=5"),
+        };
+        let page = app.get(&url, &applicant).await;
+        let page = page.expect(200).clone();
+        for item in page["items"].as_array().unwrap() {
+            seen.push((
+                item["version"].as_u64().unwrap(),
+                item["reason"].as_str().unwrap().to_string(),
+                item["changes"]["title"].as_str().unwrap().to_string(),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 12);
+    assert_eq!(
+        seen[0],
+        (3, "第1次修订, \"引号\"".to_string(), "标题1".to_string())
+    );
+    assert_eq!(seen[11].0, 14);
+    assert_eq!(seen[11].2, "标题12");
+
+    // A cursor issued for another call, or not ours at all, is refused.
+    app.get(
+        &format!("/v1/challenges/{id}/amendments?cursor=zz"),
+        &applicant,
+    )
+    .await
+    .problem(400, "invalid_cursor");
+    app.get("/v1/challenges/no-such-call/amendments", &applicant)
+        .await
+        .problem(404, "not_found");
+}
+
+both_backends!(a_calls_amendment_history_is_paged_from_its_stream);
+
 async fn each_role_is_refused_where_it_must_be(backend: Backend) {
     let app = spawn_app(backend).await;
     let draft = challenge_draft(json!({}));

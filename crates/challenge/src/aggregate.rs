@@ -100,8 +100,10 @@ pub struct Challenge {
     pub terms: Option<ChallengeTerms>,
     /// The date it was published.
     pub published_on: Option<NaiveDate>,
-    /// Amendment reasons in order.
-    pub amendment_reasons: Vec<String>,
+    /// How many amendments the call has had (their reasons stay in the stream's events, so the
+    /// state, and its snapshot, does not grow with each amendment).
+    #[serde(default)]
+    pub amendment_count: usize,
     /// Why it was cancelled.
     pub cancel_reason: Option<String>,
     /// The winners once awarded.
@@ -561,7 +563,7 @@ impl Aggregate for Challenge {
                 if let Some(terms) = self.terms.as_mut() {
                     a.apply_to(terms);
                 }
-                self.amendment_reasons.push(a.reason);
+                self.amendment_count += 1;
             }
             ChallengeEvent::ApplicationsClosed { .. } => self.status = ChallengeStatus::Closed,
             ChallengeEvent::ChallengeCancelled { reason } => {

@@ -34,8 +34,13 @@ pub struct ChallengeView {
     pub closed_on: Option<NaiveDate>,
     /// Why it was cancelled.
     pub cancel_reason: Option<String>,
-    /// Amendments in order.
+    /// The latest [`ChallengeView::RECENT_AMENDMENTS`] amendments, oldest first. The whole history
+    /// stays in the call's stream (`GET /v1/challenges/{id}/amendments` pages it), so the row does not
+    /// grow with every amendment.
     pub amendments: Vec<AmendmentEntry>,
+    /// How many amendments the call has had in all.
+    #[serde(default)]
+    pub amendment_count: usize,
     /// Date of the award or of the 流榜 declaration.
     #[serde(default)]
     pub decided_on: Option<NaiveDate>,
@@ -57,6 +62,8 @@ pub struct ChallengeView {
 impl ChallengeView {
     /// The view's name in the store.
     pub const NAME: &'static str = "challenge";
+    /// How many of the latest amendments the row keeps.
+    pub const RECENT_AMENDMENTS: usize = 10;
 }
 
 impl View<Challenge> for ChallengeView {
@@ -111,6 +118,10 @@ impl View<Challenge> for ChallengeView {
                     reason: a.reason.clone(),
                     recorded_at: Some(recorded_at),
                 });
+                self.amendment_count += 1;
+                if self.amendments.len() > Self::RECENT_AMENDMENTS {
+                    self.amendments.remove(0);
+                }
             }
             ChallengeEvent::ApplicationsClosed { closed_on } => {
                 self.status = ChallengeStatus::Closed.as_str().into();
@@ -150,5 +161,48 @@ impl Indexed for ChallengeView {
             parent: self.terms.as_ref().map(|t| t.programme.clone()),
             sort_key: self.created_at.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use challenge::ChallengeAmendment;
+
+    use super::*;
+
+    fn envelope(sequence: usize, payload: ChallengeEvent) -> EventEnvelope<Challenge> {
+        EventEnvelope {
+            aggregate_id: "call-1".into(),
+            sequence,
+            payload,
+            metadata: HashMap::from([("recorded_at".to_string(), format!("t{sequence}"))]),
+        }
+    }
+
+    #[test]
+    fn the_row_keeps_the_latest_amendments_and_counts_them_all() {
+        let mut view = ChallengeView::default();
+        for sequence in 1..=25 {
+            view.update(&envelope(
+                sequence,
+                ChallengeEvent::ChallengeAmended(ChallengeAmendment {
+                    reason: format!("第{sequence}次"),
+                    title: Some(format!("标题{sequence}")),
+                    industry_chain: None,
+                    targets: None,
+                    budget_cap: None,
+                    closes_on: None,
+                    completion_deadline: None,
+                }),
+            ));
+        }
+        assert_eq!(view.amendment_count, 25);
+        assert_eq!(view.amendments.len(), ChallengeView::RECENT_AMENDMENTS);
+        let kept: Vec<usize> = view.amendments.iter().map(|a| a.version).collect();
+        assert_eq!(kept, (16..=25).collect::<Vec<_>>());
+        assert_eq!(view.amendments[9].reason, "第25次");
+        assert_eq!(view.version, 25);
     }
 }

@@ -82,6 +82,24 @@ pub trait Projector: Send + Sync {
         let _ = row_id;
         self.project(current, event)
     }
+    /// Folds several events, in order, into row `row_id` (a rebuild's batch). By default one
+    /// [`Projector::project_row`] after another; typed views override it to decode the row once
+    /// and encode it once per batch instead of once per event.
+    fn project_many(
+        &self,
+        row_id: &str,
+        current: Option<Value>,
+        events: &[&SerializedEvent],
+    ) -> Result<Option<ViewRow>, ProjectionError> {
+        let mut current = current;
+        let mut last = None;
+        for event in events {
+            let row = self.project_row(row_id, current.take(), event)?;
+            current = Some(row.payload.clone());
+            last = Some(row);
+        }
+        Ok(last)
+    }
 }
 
 /// Reads a metadata entry as text.
@@ -167,6 +185,38 @@ where
             payload,
             index: view.index(),
         })
+    }
+
+    fn project_many(
+        &self,
+        _row_id: &str,
+        current: Option<Value>,
+        events: &[&SerializedEvent],
+    ) -> Result<Option<ViewRow>, ProjectionError> {
+        let Some(last) = events.last() else {
+            return Ok(None);
+        };
+        let mut view: V = match current {
+            Some(value) => {
+                serde_json::from_value(value).map_err(|source| ProjectionError::Decode {
+                    what: "view row",
+                    source,
+                })?
+            }
+            None => V::default(),
+        };
+        for event in events {
+            view.update(&envelope_of::<A>(event)?);
+        }
+        let payload = serde_json::to_value(&view).map_err(|source| ProjectionError::Decode {
+            what: "view",
+            source,
+        })?;
+        Ok(Some(ViewRow {
+            version: last.sequence as u64,
+            payload,
+            index: view.index(),
+        }))
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use crate::chain::{self, Verdict};
-use crate::tx::{fold_in_memory, sqlite_sql, write_rows_pg, write_rows_sqlite};
+use crate::tx::{fold_in_memory, load_flushed, sqlite_sql, write_rows_pg, write_rows_sqlite};
 use crate::{Db, LedgerRepository, StoreError};
 
 use crate::command::Cqrs;
@@ -66,6 +66,7 @@ pub struct Store {
     pub(crate) subscriptions: Arc<[Subscription]>,
     snapshots: SnapshotPolicy,
     rebuild_batch: i64,
+    rebuild_rows: usize,
     /// SQLite has one writer at a time: commands of this process queue here for it instead of
     /// sleeping in SQLite's busy handler between retries.
     pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<()>>,
@@ -80,6 +81,9 @@ struct SnapshotPolicy {
 
 /// Events read per batch by [`Store::rebuild_projections`].
 pub const REBUILD_BATCH: i64 = 2_000;
+
+/// View rows a rebuild holds in memory before it writes them out (and reads back any it needs).
+pub const REBUILD_ROWS: usize = 5_000;
 
 /// Streams are snapshotted every this many events unless configured otherwise.
 pub const DEFAULT_SNAPSHOT_INTERVAL: u64 = 100;
@@ -146,6 +150,7 @@ impl Store {
                 by_type: Arc::new(std::collections::HashMap::new()),
             },
             rebuild_batch: REBUILD_BATCH,
+            rebuild_rows: REBUILD_ROWS,
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
@@ -171,6 +176,13 @@ impl Store {
         let mut by_type = (*self.snapshots.by_type).clone();
         by_type.insert(aggregate_type.to_string(), every);
         self.snapshots.by_type = Arc::new(by_type);
+        self
+    }
+
+    /// The same store whose rebuild writes its rows out once it holds `rows` of them (tests use
+    /// a handful, to exercise reading rows back).
+    pub fn with_rebuild_rows(mut self, rows: usize) -> Store {
+        self.rebuild_rows = rows.max(1);
         self
     }
 
@@ -363,6 +375,43 @@ impl Store {
         }
     }
 
+    /// Events of one type in one stream with `sequence > after`, at most `limit`: a page of a
+    /// history the views keep only the latest of (for example a call's amendments).
+    pub async fn events_of_type(
+        &self,
+        kind: &str,
+        id: &str,
+        event_type: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<SerializedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 AND event_type = $4 ORDER BY sequence LIMIT {limit}"
+        );
+        match &self.db {
+            Db::Postgres(pool) => {
+                let rows = sqlx::query(&sql)
+                    .bind(kind)
+                    .bind(id)
+                    .bind(after as i64)
+                    .bind(event_type)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(pg_event).collect()
+            }
+            Db::Sqlite(pool) => {
+                let rows = sqlx::query(&sqlite_sql(&sql))
+                    .bind(kind)
+                    .bind(id)
+                    .bind(after as i64)
+                    .bind(event_type)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(sqlite_event).collect()
+            }
+        }
+    }
+
     /// Every stream that has events, in (type, id) order.
     pub async fn streams(&self) -> Result<Vec<StreamId>, StoreError> {
         const SQL: &str = "SELECT DISTINCT aggregate_type, aggregate_id FROM events ORDER BY aggregate_type, aggregate_id";
@@ -386,13 +435,16 @@ impl Store {
 
     /// Drops every view row and folds all events again, in commit order, in one transaction.
     ///
-    /// Events are read in batches (by default [`REBUILD_BATCH`]) in commit order and folded in memory, so
-    /// memory holds the live view rows plus one batch, never every event; the rows are then
-    /// written in multi-row statements.
+    /// Events are read in batches (by default [`REBUILD_BATCH`]) in commit order and folded in
+    /// memory; once more than [`REBUILD_ROWS`] rows are held they are written (multi-row upserts,
+    /// in the same transaction) and dropped, and a row needed again is read back. Memory is
+    /// bounded by that many rows plus one batch, whatever the number of events or streams.
     pub async fn rebuild_projections(&self) -> Result<usize, StoreError> {
         let mut rows = HashMap::new();
         let mut total = 0usize;
         let mut after = 0i64;
+        let mut flushed_any = false;
+        let limit = self.rebuild_rows;
         match &self.db {
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -406,8 +458,19 @@ impl Store {
                     let Some(last) = batch.last() else { break };
                     after = last.try_get("pos")?;
                     let events = batch.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
+                    drop(batch);
                     total += events.len();
-                    fold_in_memory(&self.projectors, &events, &mut rows)?;
+                    let mut flushed = if flushed_any {
+                        load_flushed(&mut tx, &self.projectors, &events, &rows).await?
+                    } else {
+                        HashMap::new()
+                    };
+                    fold_in_memory(&self.projectors, &events, &mut rows, &mut flushed)?;
+                    if rows.len() >= limit {
+                        write_rows_pg(&mut tx, &rows).await?;
+                        rows.clear();
+                        flushed_any = true;
+                    }
                 }
                 write_rows_pg(&mut tx, &rows).await?;
                 tx.commit().await?;
@@ -427,8 +490,19 @@ impl Store {
                         .iter()
                         .map(sqlite_event)
                         .collect::<Result<Vec<_>, _>>()?;
+                    drop(batch);
                     total += events.len();
-                    fold_in_memory(&self.projectors, &events, &mut rows)?;
+                    let mut flushed = if flushed_any {
+                        load_flushed(&mut tx, &self.projectors, &events, &rows).await?
+                    } else {
+                        HashMap::new()
+                    };
+                    fold_in_memory(&self.projectors, &events, &mut rows, &mut flushed)?;
+                    if rows.len() >= limit {
+                        write_rows_sqlite(&mut tx, &rows).await?;
+                        rows.clear();
+                        flushed_any = true;
+                    }
                 }
                 write_rows_sqlite(&mut tx, &rows).await?;
                 tx.commit().await?;

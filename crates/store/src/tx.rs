@@ -84,13 +84,14 @@ pub(crate) trait Tx: Send + crate::transparency::LogTx {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Rewrites `$1`-style placeholders into SQLite's numbered `?1` form.
+/// Rewrites `$1`-style placeholders into SQLite's numbered `?1` form and drops the `::json` casts
+/// PostgreSQL needs for JSON bound as text (SQLite stores JSON as text already).
 pub(crate) fn sqlite_sql(sql: &str) -> String {
-    sql.replace('$', "?")
+    sql.replace("::json", "").replace('$', "?")
 }
 
 const LAST_EVENT: &str = "SELECT sequence, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence DESC LIMIT 1";
-const INSERT_EVENT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const INSERT_EVENT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES ($1, $2, $3, $4, $5, $6::json, $7::json)";
 const VIEW_PAYLOAD: &str = "SELECT payload FROM views WHERE view_name = $1 AND view_id = $2";
 const ENQUEUE: &str = "INSERT INTO outbox (reactor, aggregate_type, aggregate_id, sequence, enqueued_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 
@@ -102,14 +103,14 @@ pub(crate) fn wall_millis() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
-const UPSERT_VIEW: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+const UPSERT_VIEW: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json) \
     ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload";
 
 const STREAM_EVENTS: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence";
 const LATEST_SNAPSHOT: &str = "SELECT last_sequence, payload FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY last_sequence DESC LIMIT 1";
 const DROP_SNAPSHOTS: &str =
     "DELETE FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2";
-const INSERT_SNAPSHOT: &str = "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) VALUES ($1, $2, $3, $3, $4)";
+const INSERT_SNAPSHOT: &str = "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) VALUES ($1, $2, $3, $3, $4::json)";
 const CLAIM_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys (caller, idempotency_key, request_hash, created_at) VALUES ($1, $2, $3, $4)";
 // Advisory locks in one statement, taken in the order of their 64-bit keys so that two commands
 // needing overlapping sets never wait on each other in a cycle.
@@ -148,8 +149,8 @@ impl Tx for Transaction<'_, Postgres> {
             .bind(e.sequence as i64)
             .bind(&e.event_type)
             .bind(&e.event_version)
-            .bind(sqlx::types::Json(&e.payload))
-            .bind(sqlx::types::Json(&e.metadata))
+            .bind(e.payload.to_string())
+            .bind(e.metadata.to_string())
             .execute(&mut **self)
             .await?;
         Ok(())
@@ -173,7 +174,7 @@ impl Tx for Transaction<'_, Postgres> {
             .bind(&row.index.owner)
             .bind(&row.index.parent)
             .bind(&row.index.sort_key)
-            .bind(sqlx::types::Json(&row.payload))
+            .bind(row.payload.to_string())
             .execute(&mut **self)
             .await?;
         Ok(())
@@ -267,7 +268,7 @@ impl Tx for Transaction<'_, Postgres> {
             .bind(kind)
             .bind(id)
             .bind(sequence as i64)
-            .bind(sqlx::types::Json(state))
+            .bind(state.to_string())
             .execute(&mut **self)
             .await?;
         Ok(())
@@ -565,11 +566,16 @@ pub(crate) async fn fold_into_views<T: Tx>(
 }
 
 /// Folds `events` into `rows`, the rebuild's in-memory copy of every view row (no reads).
-pub(crate) fn fold_in_memory(
+/// The view rows `events` fold into that `rows` does not hold but an earlier flush of the
+/// rebuild wrote (read back inside the rebuild's transaction).
+pub(crate) async fn load_flushed<T: Tx>(
+    tx: &mut T,
     projectors: &[Arc<dyn Projector>],
     events: &[SerializedEvent],
-    rows: &mut HashMap<(&'static str, String), ViewRow>,
-) -> Result<(), StoreError> {
+    rows: &HashMap<(&'static str, String), ViewRow>,
+) -> Result<HashMap<(String, String), Value>, StoreError> {
+    let mut missing = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for event in events {
         for projector in projectors
             .iter()
@@ -577,10 +583,55 @@ pub(crate) fn fold_in_memory(
         {
             for id in projector.row_ids(event) {
                 let key = (projector.view_name(), id);
-                let current = rows.remove(&key).map(|row| row.payload);
-                let row = projector.project_row(&key.1, current, event)?;
-                rows.insert(key, row);
+                if !rows.contains_key(&key) && seen.insert(key.clone()) {
+                    missing.push((key.0.to_string(), key.1));
+                }
             }
+        }
+    }
+    tx.read_rows(&missing).await
+}
+
+pub(crate) fn fold_in_memory(
+    projectors: &[Arc<dyn Projector>],
+    events: &[SerializedEvent],
+    rows: &mut HashMap<(&'static str, String), ViewRow>,
+    flushed: &mut HashMap<(String, String), Value>,
+) -> Result<(), StoreError> {
+    // Each row's events of the batch, in order, with the projector that folds each; rows are
+    // independent of one another, so a row's events are folded together, decoding and encoding
+    // the row once per batch rather than once per event.
+    let mut per_row: HashMap<(&'static str, String), Vec<(usize, &SerializedEvent)>> =
+        HashMap::new();
+    for event in events {
+        for (p, projector) in projectors
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.aggregate_type() == event.aggregate_type)
+        {
+            for id in projector.row_ids(event) {
+                per_row
+                    .entry((projector.view_name(), id))
+                    .or_default()
+                    .push((p, event));
+            }
+        }
+    }
+    for (key, folds) in per_row {
+        let mut payload = match rows.remove(&key) {
+            Some(row) => Some(row.payload),
+            None => flushed.remove(&(key.0.to_string(), key.1.clone())),
+        };
+        let mut current = None;
+        // Runs of the same projector go in one call (a row fed by two projectors interleaves).
+        for run in folds.chunk_by(|a, b| a.0 == b.0) {
+            let projector = &projectors[run[0].0];
+            let run_events: Vec<&SerializedEvent> = run.iter().map(|(_, e)| *e).collect();
+            current = projector.project_many(&key.1, payload.take(), &run_events)?;
+            payload = current.as_ref().map(|row: &ViewRow| row.payload.clone());
+        }
+        if let Some(row) = current {
+            rows.insert(key, row);
         }
     }
     Ok(())
@@ -595,7 +646,8 @@ pub(crate) async fn write_rows_pg(
     rows: &HashMap<(&'static str, String), ViewRow>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO views (view_name, view_id, version, status, owner, parent, sort_key, payload) \
-        SELECT n, i, v, s, o, p, k, j::json FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(n, i, v, s, o, p, k, j)";
+        SELECT n, i, v, s, o, p, k, j::json FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(n, i, v, s, o, p, k, j) \
+        ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload";
     let all: Vec<_> = rows.iter().collect();
     for chunk in all.chunks(ROWS_PER_STATEMENT) {
         let names: Vec<&str> = chunk.iter().map(|((n, _), _)| *n).collect();
@@ -660,6 +712,9 @@ pub(crate) async fn write_rows_sqlite(
                 b + 8
             ));
         }
+        sql.push_str(
+            " ON CONFLICT (view_name, view_id) DO UPDATE SET version = excluded.version, status = excluded.status, owner = excluded.owner, parent = excluded.parent, sort_key = excluded.sort_key, payload = excluded.payload",
+        );
         let mut q = sqlx::query(&sql);
         for ((name, id), row) in chunk {
             q = q

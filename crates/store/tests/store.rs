@@ -221,6 +221,23 @@ async fn rebuild_projections_reproduces_the_live_views(backend: Backend) {
         assert_eq!(folded, 6);
         assert_eq!(store.dump_views().await.unwrap(), live, "batch {batch}");
     }
+    // Bounded memory: rows written out once one or two are held, and read back when a later
+    // batch folds into them again.
+    for (batch, held) in [(1, 1), (1, 2), (2, 1), (4, 2)] {
+        let folded = store
+            .clone()
+            .with_rebuild_batch(batch)
+            .with_rebuild_rows(held)
+            .rebuild_projections()
+            .await
+            .unwrap();
+        assert_eq!(folded, 6);
+        assert_eq!(
+            store.dump_views().await.unwrap(),
+            live,
+            "batch {batch}, {held} rows held"
+        );
+    }
 }
 both_backends!(rebuild_projections_reproduces_the_live_views);
 

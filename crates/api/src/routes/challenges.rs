@@ -3,17 +3,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use challenge::{
-    AmendChallenge, AwardMode, Challenge, ChallengeCommand, DraftChallenge, NeedFacts, Target,
+    AmendChallenge, AwardMode, Challenge, ChallengeCommand, ChallengeEvent, DraftChallenge,
+    NeedFacts, Target,
 };
 use chrono::NaiveDate;
 use cqrs_es::Aggregate;
 use kernel::{Money, OrgCode, Role};
-use projections::{ChallengeView, NeedAdoptionView, NeedView, Page};
+use projections::{ChallengeView, Cursor, NeedAdoptionView, NeedView, Page};
 use serde::Deserialize;
 use serde_json::Value;
 use store::{FactNeeds, Facts, SearchQuery};
 
-use super::common::{org_code, present, EmptyDto, ListParams};
+use super::common::{org_code, page, present, EmptyDto, ListParams};
 use super::Routes;
 use crate::auth::Caller;
 use crate::execute::{representation, CommandCall, IfMatch, RequestId};
@@ -29,6 +30,11 @@ pub(super) fn routes(r: Routes) -> Routes {
         get(list_challenges).post(draft_challenge),
     )
     .route("/v1/challenges/{id}", &["get"], get(get_challenge))
+    .route(
+        "/v1/challenges/{id}/amendments",
+        &["get"],
+        get(list_amendments),
+    )
     .route(
         "/v1/challenges/{id}/publish",
         &["post"],
@@ -394,6 +400,79 @@ async fn get_challenge(
         ))));
     }
     Ok(representation(StatusCode::OK, view, None))
+}
+
+/// `?limit=&cursor=` of a call's amendment history.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AmendmentPageParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Every amendment of a call, oldest first, paged from its stream: the view keeps only the latest.
+async fn list_amendments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<AmendmentPageParams>,
+) -> Result<Response, ApiError> {
+    // Who may read the call may read its history: a draft only by those who see every call.
+    get_challenge(State(state.clone()), caller, Path(id.clone())).await?;
+    let (limit, after) = page(params.limit, params.cursor.as_deref())?;
+    let after = match after {
+        Some(cursor) if cursor.id == id => cursor.sort_key.parse::<u64>().ok(),
+        Some(_) => None,
+        None => Some(0),
+    }
+    .ok_or(ApiError::BadRequest {
+        code: "invalid_cursor",
+        detail: "the cursor is not one this server issued for this call".into(),
+    })?;
+    let events = state
+        .store()
+        .events_of_type(Challenge::TYPE, &id, "ChallengeAmended", after, limit + 1)
+        .await?;
+    let mut items = Vec::with_capacity(events.len());
+    for e in events.iter().take(limit as usize) {
+        let Ok(ChallengeEvent::ChallengeAmended(a)) =
+            serde_json::from_value::<ChallengeEvent>(e.payload.clone())
+        else {
+            continue;
+        };
+        let mut changes = serde_json::Map::new();
+        let mut set = |field: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                changes.insert(field.to_string(), v);
+            }
+        };
+        set("title", a.title.map(Value::from));
+        set("industry_chain", a.industry_chain.map(Value::from));
+        set("targets", a.targets.map(|t| serde_json::json!(t)));
+        set("budget_cap_fen", a.budget_cap.map(|m| Value::from(m.fen())));
+        set("closes_on", a.closes_on.map(|d| Value::from(d.to_string())));
+        set(
+            "completion_deadline",
+            a.completion_deadline.map(|d| Value::from(d.to_string())),
+        );
+        items.push(serde_json::json!({
+            "version": e.sequence,
+            "reason": a.reason,
+            "recorded_at": e.metadata.get("recorded_at"),
+            "changes": changes,
+        }));
+    }
+    let next_cursor = (events.len() > limit as usize)
+        .then(|| events.get(limit as usize - 1))
+        .flatten()
+        .map(|last| {
+            Cursor {
+                sort_key: last.sequence.to_string(),
+                id: id.clone(),
+            }
+            .encode()
+        });
+    Ok(axum::Json(Page { items, next_cursor }).into_response())
 }
 
 async fn command(
