@@ -892,7 +892,7 @@ async function needsPage() {
   if (!res.ok) parts.push(failure(res));
   else {
     const items = res.body.items || [];
-    parts.push(h('p', { id: 'need-total' }, `${t('total')}: ${res.body.total ?? items.length}`));
+    parts.push(h('p', { id: 'need-total' }, `${t('total')}: ${res.body.total ?? items.length}${res.body.total === undefined && res.body.next_cursor ? '+' : ''}`));
     parts.push(items.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('caption', {}, t('need_pool')),
       h('thead', {}, h('tr', {}, [t('title'), t('poser'), t('need_category'), t('industry_chain'), t('status'), t('registered_on'), t('adopted_by')]
         .map((x) => h('th', { scope: 'col' }, x)))),
