@@ -7,7 +7,7 @@
 // violation fails the run. Screenshots go to SCREENSHOT_DIR.
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 
@@ -304,6 +304,69 @@ try {
     await officer.getByRole('heading', { name: title, exact: true }).waitFor();
     await axe(officer, `officer ${hash}`);
   }
+  // --- the programme office: a need into the pool, a call drafted from it, the KPI table ------
+  step('officer registers a need, refuses a rejection without a reason, accepts it and drafts a call from it');
+  await go(officer, '#/officer/needs');
+  const reg = officer.locator('form[aria-label="登记需求"]');
+  await reg.getByLabel('出题单位信用代码').fill(ORG.LEAD);
+  await reg.getByLabel('需求类别').selectOption('major_enterprise');
+  await reg.getByLabel('产业链').fill('集成电路');
+  await reg.getByLabel('标题').fill('车规级芯片先进封装');
+  await reg.getByLabel('需求描述').fill('车规级芯片的先进封装工艺, 满足 AEC-Q100');
+  await reg.getByLabel('预期成果').fill('封装良率 ≥ 99%');
+  await axe(officer, 'officer needs pool');
+  await reg.getByRole('button', { name: '登记需求' }).click();
+  await officer.locator('[data-status="registered"]').waitFor();
+  const needId = officer.url().split('#/officer/needs/')[1];
+  assert.ok(needId, 'the need page shows the new need');
+  await officer.getByLabel('甄选结论').selectOption('reject');
+  await officer.getByRole('button', { name: '需求甄选' }).click();
+  await officer.locator('[data-error-for="reason"]').filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await officer.locator('[data-status="registered"]').count(), 1, 'the refused rejection changed nothing');
+  await officer.getByLabel('甄选结论').selectOption('accept');
+  await officer.getByLabel('甄选意见或理由').fill('符合产业链需求');
+  await officer.getByRole('button', { name: '需求甄选' }).click();
+  await officer.locator('[data-status="accepted"]').waitFor();
+  await axe(officer, 'officer need');
+  await snap(officer, 'officer-need');
+  await officer.getByRole('link', { name: '据此拟定榜单' }).click();
+  await officer.locator('fieldset legend', { hasText: '对应需求' }).waitFor();
+  assert.equal(await officer.getByLabel('需求方').inputValue(), ORG.LEAD, 'the demand owner is the need\'s poser');
+  assert.equal(await officer.getByLabel('标题').inputValue(), '车规级芯片先进封装');
+  await officer.getByLabel('指标名称').fill('封装良率');
+  await officer.getByLabel('单位', { exact: true }).fill('%');
+  await officer.getByLabel('目标值').fill('≥ 99');
+  await officer.getByLabel('资助上限 (万元)').fill('200');
+  await officer.getByLabel('开始日期').fill('2028-01-04');
+  await officer.getByLabel('截止日期').fill('2028-02-26');
+  await officer.getByLabel('完成期限').fill('2030-12-31');
+  await officer.getByRole('button', { name: '创建' }).click();
+  await officer.getByRole('heading', { name: '车规级芯片先进封装' }).waitFor();
+  await officer.getByRole('link', { name: `需求 ${needId.slice(0, 8)}` }).click();
+  await officer.locator('[data-status="adopted"]').waitFor();
+  await officer.getByRole('link', { name: '车规级芯片先进封装' }).waitFor();
+  await go(officer, '#/officer/needs?q=封装&status=adopted');
+  await officer.locator(`tr[data-need="${needId}"]`).waitFor();
+  assert.equal(await officer.locator('#need-total').textContent(), '共计: 1');
+
+  step('officer opens the KPI table, follows a row to its facts and downloads the CSV');
+  await go(officer, '#/officer/kpis');
+  await officer.getByRole('heading', { name: '目标任务看板' }).waitFor();
+  assert.equal(await officer.locator('tr[data-kpi-row]').count(), 19, 'the 19 rows of the annex');
+  // The need accepted today (2027) is row 1's one fact this year.
+  assert.equal(await officer.locator('tr[data-kpi-row="1"] td').nth(6).textContent(), '1');
+  await axe(officer, 'officer KPI table');
+  await snap(officer, 'officer-kpis');
+  const csvDownload = officer.waitForEvent('download');
+  await officer.getByRole('button', { name: '下载 CSV' }).click();
+  const kpiCsv = await csvDownload;
+  await kpiCsv.saveAs(`${shots}/kpis-2027.csv`);
+  const kpiText = readFileSync(`${shots}/kpis-2027.csv`, 'utf8');
+  assert.ok(kpiText.startsWith('\ufeffrow,area,name,unit,kind,'), 'the CSV opens with a BOM and its header');
+  await officer.locator('tr[data-kpi-row="1"]').getByRole('link').click();
+  await officer.getByRole('link', { name: `need/${needId}` }).waitFor();
+  await axe(officer, 'officer KPI facts');
+
   await go(officer, `#/bids/${bidId}`);
   assert.equal(await officer.locator('tbody tr').count(), 3, 'the officer sees the three assessments');
   await go(officer, '#/officer');

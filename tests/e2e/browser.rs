@@ -2,8 +2,9 @@
 //! (through npm's `playwright-core`, pinned in `tests/browser/package-lock.json`) over the real
 //! application, on each store. The scenario moves the server's clock when the script asks
 //! (`CLOCK <instant>` on its stdout, answered with `ok`), so the whole story — a call, a joint bid
-//! with an attachment, three experts, 公示, the award, a milestone, a paid tranche and the
-//! auditor's dossier — runs in one browser session. Screenshots, the axe-core report and the
+//! with an attachment, three experts, 公示, the award, a milestone, a paid tranche, a need taken
+//! into the pool and drafted into a call, the KPI table with its facts and CSV, and the auditor's
+//! dossier — runs in one browser session. Screenshots, the axe-core report and the
 //! exported bundle land in `tests/browser/screenshots/<store>/`.
 
 use std::path::{Path, PathBuf};

@@ -18,6 +18,7 @@ mod challenges;
 mod clawbacks;
 mod consistency;
 mod consortia;
+mod csv;
 mod hygiene;
 mod integrity;
 mod kpis;

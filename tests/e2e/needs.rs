@@ -141,3 +141,117 @@ async fn a_call_drafted_from_a_pool_need_adopts_it_and_names_its_poser(backend: 
     assert_eq!(types, ["ChallengeDrafted", "NeedsAdopted"]);
 }
 both_backends!(a_call_drafted_from_a_pool_need_adopts_it_and_names_its_poser);
+
+/// The aggregate ids of every stored event of `event_type`, straight from the event table.
+async fn stored(app: &TestApp, event_type: &str) -> Vec<String> {
+    const SQL: &str = "SELECT aggregate_id FROM events WHERE event_type = $1 ORDER BY aggregate_id";
+    let mut ids = match app.state.store().db() {
+        store::Db::Postgres(pool) => sqlx::query_scalar::<_, String>(SQL)
+            .bind(event_type)
+            .fetch_all(pool)
+            .await
+            .unwrap(),
+        store::Db::Sqlite(pool) => sqlx::query_scalar::<_, String>(&SQL.replace("$1", "?"))
+            .bind(event_type)
+            .fetch_all(pool)
+            .await
+            .unwrap(),
+    };
+    ids.sort();
+    ids
+}
+
+/// Eight drafts at once name the same pool need (each with one need of its own, half of them
+/// listing the shared one last): the need is adopted exactly once. One call is stored, with one
+/// `NeedsAdopted`; each loser is refused whole, so its own need stays in the pool unadopted; the
+/// adoption reaction records one `NeedAdopted` per need of the winner and nothing else.
+async fn drafts_racing_for_one_need_adopt_it_exactly_once(backend: Backend) {
+    const TASKS: usize = 8;
+    let app = spawn_app(backend).await;
+    let officer = app.officer();
+    let shared = pool_need(&app, orgs::LEAD, "共享需求", "major_enterprise").await;
+    let mut own = Vec::new();
+    for i in 0..TASKS {
+        own.push(pool_need(&app, orgs::LEAD, &format!("需求 {i}"), "industry_chain").await);
+    }
+    let lists: Vec<Vec<&str>> = (0..TASKS)
+        .map(|i| {
+            if i % 2 == 0 {
+                vec![shared.as_str(), own[i].as_str()]
+            } else {
+                vec![own[i].as_str(), shared.as_str()]
+            }
+        })
+        .collect();
+    let answers = futures::future::join_all(
+        lists
+            .iter()
+            .map(|needs| app.post("/v1/challenges", &officer, draft_from(needs))),
+    )
+    .await;
+
+    let winners: Vec<usize> = (0..TASKS).filter(|&i| answers[i].status == 201).collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "statuses: {:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    let w = winners[0];
+    let call = answers[w].body["id"].as_str().unwrap().to_string();
+    for (i, answer) in answers.iter().enumerate().filter(|(i, _)| *i != w) {
+        assert_eq!(
+            (answer.status, answer.body["code"].as_str()),
+            (409, Some("need_already_adopted")),
+            "draft {i}: {}",
+            answer.body
+        );
+    }
+
+    app::reactions::drain(&app.state).await.unwrap();
+    assert_eq!(app.state.store().outbox_len().await.unwrap(), 0);
+    assert_eq!(stored(&app, "ChallengeDrafted").await, [call.as_str()]);
+    assert_eq!(stored(&app, "NeedsAdopted").await, [call.as_str()]);
+    let mut adopted = vec![shared.clone(), own[w].clone()];
+    adopted.sort();
+    assert_eq!(stored(&app, "NeedAdopted").await, adopted);
+
+    let shared_view = app.get(&format!("/v1/needs/{shared}"), &officer).await;
+    assert_eq!(shared_view.expect(200)["adopted_by"], call.as_str());
+    assert_eq!(app.version("need", &shared).await, 3);
+    for (i, id) in own.iter().enumerate() {
+        let view = app.get(&format!("/v1/needs/{id}"), &officer).await;
+        let view = view.expect(200);
+        if i == w {
+            assert_eq!(
+                (view["status"].as_str(), view["adopted_by"].as_str()),
+                (Some("adopted"), Some(call.as_str()))
+            );
+        } else {
+            assert_eq!(
+                (view["status"].as_str(), &view["adopted_by"]),
+                (Some("accepted"), &Value::Null),
+                "need {i}"
+            );
+            assert_eq!(app.version("need", id).await, 2, "need {i}");
+        }
+    }
+
+    // A refused draft left nothing behind: its own need is still free to adopt.
+    let loser = (w + 1) % TASKS;
+    let again = app
+        .post(
+            "/v1/challenges",
+            &officer,
+            draft_from(&[own[loser].as_str()]),
+        )
+        .await;
+    again.expect(201);
+    app::reactions::drain(&app.state).await.unwrap();
+    let view = app
+        .get(&format!("/v1/needs/{}", own[loser]), &officer)
+        .await;
+    assert_eq!(view.expect(200)["status"], "adopted");
+    assert_eq!(stored(&app, "NeedAdopted").await.len(), 3);
+}
+both_backends!(drafts_racing_for_one_need_adopt_it_exactly_once);

@@ -54,6 +54,17 @@ function say(text) {
   setTimeout(() => { if (box.textContent === text) box.textContent = ''; }, 4000);
 }
 
+/** A button that fetches `path` as CSV with the caller's token and offers it as `filename`. */
+function csvButton(path, filename, label = t('download_csv')) {
+  return h('button', { type: 'button', class: 'secondary', 'data-csv': path, onclick: async () => {
+    const r = await fetch(path, { headers: { Authorization: 'Bearer ' + session.token, Accept: 'text/csv' } });
+    if (!r.ok) { say(`${r.status}`); return; }
+    const blob = await r.blob();
+    const a = h('a', { href: URL.createObjectURL(blob), download: filename });
+    document.body.append(a); a.click(); a.remove();
+  } }, label);
+}
+
 // ---------- money and dates ----------
 
 /** Integer fen as 万元, exact (no floating point): 1 万元 = 1,000,000 fen. */
@@ -192,7 +203,7 @@ const main = () => document.getElementById('main');
 function page(title, ...children) {
   document.title = `${title} · grantledger`;
   const m = main();
-  m.replaceChildren(h('h1', {}, title), ...children.filter((c) => c !== null && c !== undefined && c !== false));
+  m.replaceChildren(h('h1', {}, title), ...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   return m;
 }
 function loading() { main().replaceChildren(h('p', {}, t('loading'))); }
@@ -217,6 +228,7 @@ function renderChrome() {
   if (session.has('reviewer')) links.push(['#/reviews', t('reviews')], ['#/evaluations', t('evaluations')]);
   if (session.has('officer')) links.push(['#/officer', t('officer_calls')], ['#/officer/projects', t('projects')], ['#/officer/attention', t('attention')]);
   if (session.has('officer')) links.push(['#/officer/consortia', t('consortia')], ['#/officer/rounds', t('rounds')], ['#/clawbacks', t('clawbacks')]);
+  if (session.has('officer') || session.has('auditor')) links.push(['#/officer/needs', t('need_pool')], ['#/officer/kpis', t('kpi_dashboard')]);
   if (session.has('auditor')) links.push(['#/audit', t('audit')], ['#/audit/access-log', t('access_log')]);
   if (!c) links.push(['#/signin', t('signin')]);
   const here = location.hash || '#/';
@@ -317,6 +329,8 @@ async function callPage(id) {
       [t('published_on'), c.published_on], [t('version'), c.version]]),
     h('h2', {}, t('targets')),
     h('ul', {}, (c.targets || []).map((x) => h('li', {}, `${x.name}: ${x.target} ${x.metric}`))),
+    (c.needs || []).length ? [h('h2', {}, t('answers_needs')), h('ul', {}, c.needs.map((n) => h('li', {},
+      session.has('officer') || session.has('auditor') ? h('a', { href: `#/officer/needs/${n}` }, `${t('need')} ${n.slice(0, 8)}`) : `${t('need')} ${n.slice(0, 8)}`)))] : null,
     actions);
 }
 
@@ -675,12 +689,21 @@ async function roundsPage() {
 
 
 async function newCallPage() {
-  const progs = (await get('/v1/programmes')).body?.items || [];
+  // `?needs=a,b`: a call drafted from accepted pool needs; it names them, and its demand owner is
+  // their poser (the server checks both).
+  const needIds = (new URLSearchParams(location.hash.split('?')[1] || '').get('needs') || '').split(',').filter(Boolean);
+  const [progRes, ...needRes] = await Promise.all([get('/v1/programmes'), ...needIds.map((n) => get(`/v1/needs/${encodeURIComponent(n)}`))]);
+  const progs = progRes.body?.items || [];
+  const needs = needRes.filter((r) => r.ok).map((r) => r.body);
+  const first = needs[0];
   const form = h('form', { 'aria-label': t('new_call'), novalidate: true },
+    needs.length ? h('fieldset', {}, h('legend', {}, t('answers_needs')),
+      h('ul', {}, needs.map((n) => h('li', {}, h('a', { href: `#/officer/needs/${n.id}` }, n.title), ' ', needBadge(n.status)))),
+      h('div', { class: 'error', 'data-error-for': 'needs' })) : null,
     field(t('programme'), 'programme', { options: progs.map((p) => [p.id, p.name]) }, 'select'),
-    field(t('title'), 'title', { required: true }),
-    field(t('demand_owner'), 'demand_owner', { required: true, spellcheck: 'false' }),
-    field(t('industry_chain'), 'industry_chain', { required: true }),
+    field(t('title'), 'title', { required: true, value: first?.title }),
+    field(t('demand_owner'), 'demand_owner', { required: !needs.length, spellcheck: 'false', value: first?.poser }),
+    field(t('industry_chain'), 'industry_chain', { required: true, value: first?.industry_chain }),
     h('fieldset', {}, h('legend', {}, t('targets')), h('div', { class: 'row' },
       field(t('target_name'), 'target_name', {}), field(t('target_metric'), 'target_metric', {}), field(t('target_value'), 'target_value', {}))),
     field(`${t('budget_cap')} (${getLang() === 'en' ? '10k yuan' : '万元'})`, 'budget_cap_fen', { inputmode: 'decimal', required: true }),
@@ -691,7 +714,9 @@ async function newCallPage() {
     field(t('completion_deadline'), 'completion_deadline', { type: 'date', required: true }),
     formError(), h('button', { type: 'submit' }, t('create')));
   onSubmit(form, () => ({
-    programme: val(form, 'programme'), title: val(form, 'title'), demand_owner: val(form, 'demand_owner'),
+    programme: val(form, 'programme'), title: val(form, 'title'),
+    ...(needs.length ? { needs: needs.map((n) => n.id) } : {}),
+    ...(val(form, 'demand_owner') || !needs.length ? { demand_owner: val(form, 'demand_owner') } : {}),
     industry_chain: val(form, 'industry_chain'),
     targets: val(form, 'target_name') ? [{ name: val(form, 'target_name'), metric: val(form, 'target_metric'), target: val(form, 'target_value') }] : [],
     budget_cap_fen: fenOf(form, 'budget_cap_fen'),
@@ -699,6 +724,7 @@ async function newCallPage() {
     opens_on: val(form, 'opens_on'), closes_on: val(form, 'closes_on'), completion_deadline: val(form, 'completion_deadline'),
   }), (body) => post('/v1/challenges', body), (r) => { location.hash = `#/calls/${r.body.id}`; }, {
     budget_over_programme_cap: 'budget_cap_fen', window_too_short: 'closes_on', targets_missing: 'target_name',
+    need_not_in_pool: 'needs', need_already_adopted: 'needs', demand_owner_not_poser: 'demand_owner',
   });
   page(t('new_call'), form);
 }
@@ -714,7 +740,7 @@ async function officerCallPage(id) {
     h('td', {}, b.mean_score_x100 != null ? (b.mean_score_x100 / 100).toFixed(2) : '—'), h('td', {}, money(b.requested_fen))));
   const cleared = bids.body.items.filter((b) => b.status === 'cleared');
   const parts = [dl([[t('status'), badge(c.status)], [t('budget_cap'), money(c.budget_cap_fen)], [t('window'), `${c.opens_on} — ${c.closes_on}`]]),
-    h('p', {}, h('a', { href: `#/calls/${id}` }, t('open'))),
+    h('div', { class: 'actions' }, h('a', { href: `#/calls/${id}` }, t('open')), csvButton(`/v1/challenges/${id}/bids`, `bids-${id}.csv`, t('download_score_sheet'))),
     h('div', { class: 'table-wrap' }, h('table', {}, h('caption', {}, t('call_bids')),
       h('thead', {}, h('tr', {}, [t('title'), t('lead'), t('status'), t('mean_score'), t('requested')].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)))];
@@ -825,11 +851,153 @@ async function clawbacksPage() {
   loading();
   const res = await get('/v1/clawbacks?limit=100');
   if (!res.ok) return page(t('clawbacks'), failure(res));
-  page(t('clawbacks'), res.body.items.length ? h('ul', { class: 'cards' }, res.body.items.map((c) => h('li', { class: 'card' },
+  page(t('clawbacks'), session.has('officer') || session.has('auditor') ? h('div', { class: 'actions' }, csvButton('/v1/clawbacks/ledger', 'clawback-ledger.csv', t('download_ledger'))) : null,
+    res.body.items.length ? h('ul', { class: 'cards' }, res.body.items.map((c) => h('li', { class: 'card' },
     h('h2', {}, `${t('clawbacks')} ${c.id.slice(0, 8)}`),
     dl([[t('status'), badge(c.status)], [t('debtor'), c.debtor], [t('owed'), money(c.owed_fen)], [t('repaid'), money(c.repaid_fen)],
       [t('outstanding'), money(c.outstanding_fen)], [t('due'), c.due_on], [t('notice'), c.notice_issued_on]]))))
     : h('p', {}, t('none')));
+}
+
+// ---------- pages: programme office (需求库, KPI) ----------
+
+const NEED_STATUSES = ['registered', 'accepted', 'rejected', 'adopted'];
+function needBadge(status) {
+  const cls = ['accepted', 'adopted'].includes(status) ? 'badge good' : status === 'rejected' ? 'badge bad' : 'badge';
+  return h('span', { class: cls, 'data-status': status }, t('need_status_' + status));
+}
+const needCategory = (c) => (c ? t('need_cat_' + c) : '—');
+
+/** The need pool: search and filters, each need's state and call, and the officer's registration form. */
+async function needsPage() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const [q, chain, status] = ['q', 'chain', 'status'].map((k) => params.get(k) || '');
+  loading();
+  const query = new URLSearchParams({ limit: '100' });
+  for (const [k, v] of [['q', q], ['chain', chain], ['status', status]]) if (v) query.set(k, v);
+  const res = await get(`/v1/needs?${query}`);
+  const filter = h('form', { class: 'panel', role: 'search', 'aria-label': t('filter') },
+    h('div', { class: 'row' },
+      field(t('search_needs'), 'q', { type: 'search', value: q }),
+      field(t('chain_exact'), 'chain', { value: chain }),
+      field(t('status'), 'status', { value: status, options: [['', t('any')], ...NEED_STATUSES.map((s) => [s, t('need_status_' + s)])] }, 'select'),
+      h('button', { type: 'submit' }, t('filter'))));
+  filter.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    for (const k of ['q', 'chain', 'status']) if (val(filter, k)) p.set(k, val(filter, k));
+    location.hash = `#/officer/needs?${p}`;
+  });
+  const parts = [filter];
+  if (!res.ok) parts.push(failure(res));
+  else {
+    const items = res.body.items || [];
+    parts.push(h('p', { id: 'need-total' }, `${t('total')}: ${res.body.total ?? items.length}${res.body.total === undefined && res.body.next_cursor ? '+' : ''}`));
+    parts.push(items.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('caption', {}, t('need_pool')),
+      h('thead', {}, h('tr', {}, [t('title'), t('poser'), t('need_category'), t('industry_chain'), t('status'), t('registered_on'), t('adopted_by')]
+        .map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, items.map((n) => h('tr', { 'data-need': n.id },
+        h('td', {}, h('a', { href: `#/officer/needs/${n.id}` }, n.title)), h('td', {}, n.poser), h('td', {}, needCategory(n.category)),
+        h('td', {}, n.industry_chain), h('td', {}, needBadge(n.status)), h('td', {}, n.registered_on ?? '—'),
+        h('td', {}, n.adopted_by ? h('a', { href: `#/calls/${n.adopted_by}` }, `${t('call')} ${n.adopted_by.slice(0, 8)}`)
+          : n.status === 'accepted' && session.has('officer') ? h('a', { href: `#/officer/new?needs=${n.id}` }, t('draft_from_need')) : '—'))))))
+      : h('p', {}, t('none')));
+  }
+  if (session.has('officer')) {
+    const form = h('form', { 'aria-label': t('register_need'), novalidate: true },
+      field(t('poser'), 'poser', { required: true, spellcheck: 'false' }),
+      field(t('need_category'), 'category', { options: [['major_enterprise', t('need_cat_major_enterprise')], ['industry_chain', t('need_cat_industry_chain')]] }, 'select'),
+      field(t('industry_chain'), 'industry_chain', { required: true }),
+      field(t('title'), 'title', { required: true }),
+      field(t('need_text'), 'text', { required: true }, 'textarea'),
+      field(t('expected_outcome'), 'expected_outcome', { required: true }, 'textarea'),
+      formError(), h('button', { type: 'submit' }, t('register_need')));
+    onSubmit(form, () => Object.fromEntries(['poser', 'category', 'industry_chain', 'title', 'text', 'expected_outcome'].map((k) => [k, val(form, k)])),
+      (body) => post('/v1/needs', body), (r) => { location.hash = `#/officer/needs/${r.body.id}`; }, { invalid_category: 'category' });
+    parts.push(h('h2', {}, t('register_need')), form);
+  }
+  page(t('need_pool'), ...parts);
+}
+
+/** One need: what was asked, its screening (accept, or reject with a reason) and the call it became. */
+async function needPage(id) {
+  loading();
+  const res = await get(`/v1/needs/${encodeURIComponent(id)}`);
+  if (!res.ok) return page(t('need_pool'), failure(res));
+  const n = res.body;
+  const call = n.adopted_by ? await get(`/v1/challenges/${n.adopted_by}`) : null;
+  const parts = [dl([[t('status'), needBadge(n.status)], [t('poser'), n.poser], [t('need_category'), needCategory(n.category)],
+    [t('industry_chain'), n.industry_chain], [t('need_text'), n.text], [t('expected_outcome'), n.expected_outcome],
+    [t('registered_on'), n.registered_on], [t('accepted_on'), n.accepted_on], [t('rejected_on'), n.rejected_on],
+    [t('screening_reason'), n.screening_reason],
+    [t('adopted_by'), n.adopted_by ? h('a', { href: `#/calls/${n.adopted_by}` }, call?.ok ? call.body.title : n.adopted_by) : null],
+    [t('version'), n.version]])];
+  if (session.has('officer') && n.status === 'registered') {
+    const f = h('form', { 'aria-label': t('screen_need') },
+      field(t('decision'), 'decision', { options: [['accept', t('accept_into_pool')], ['reject', t('reject')]] }, 'select'),
+      field(t('screening_reason'), 'reason', {}, 'textarea'), formError(), h('button', { type: 'submit' }, t('screen_need')));
+    onSubmit(f, () => ({ decision: val(f, 'decision'), ...(val(f, 'reason') ? { reason: val(f, 'reason') } : {}) }),
+      (body) => api('POST', `/v1/needs/${encodeURIComponent(id)}/screen`, body, { 'If-Match': `"${n.version}"` }), () => needPage(id),
+      { rejection_reason_required: 'reason', invalid_decision: 'decision' });
+    parts.push(h('h2', {}, t('screen_need')), f);
+  }
+  if (session.has('officer') && n.status === 'accepted') {
+    parts.push(h('p', {}, h('a', { class: 'button', href: `#/officer/new?needs=${encodeURIComponent(id)}` }, t('draft_from_need'))));
+  }
+  parts.push(h('p', {}, h('a', { href: '#/officer/needs' }, t('need_pool'))));
+  page(n.title, ...parts);
+}
+
+const KPI_YEARS = [2025, 2026, 2027];
+const percent = (r) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`);
+
+/** The annex table for one year: each row's kind, target, actual and ratio, linked to its facts. */
+async function kpisPage() {
+  const asked = new URLSearchParams(location.hash.split('?')[1] || '').get('year');
+  loading();
+  const res = await get('/v1/kpis' + (asked ? `?year=${encodeURIComponent(asked)}` : ''));
+  if (!res.ok) return page(t('kpi_dashboard'), failure(res));
+  const { year, rows } = res.body;
+  const pick = h('form', { class: 'panel', 'aria-label': t('kpi_year') }, h('div', { class: 'row' },
+    field(t('kpi_year'), 'year', { value: String(year), options: KPI_YEARS.map((y) => [String(y), String(y)]) }, 'select'),
+    h('button', { type: 'submit' }, t('show_state'))));
+  pick.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = `#/officer/kpis?year=${val(pick, 'year')}`; });
+  const both = (gross, net, fmt) => (net === undefined || net === null ? fmt(gross) : `${fmt(gross)} / ${t('net')} ${fmt(net)}`);
+  const table = h('div', { class: 'table-wrap' }, h('table', { class: 'kpi' }, h('caption', {}, `${t('kpi_dashboard')} ${year}`),
+    h('thead', {}, h('tr', {}, ['#', t('kpi_area'), t('kpi_name'), t('kpi_kind'), t('kpi_target'), t('kpi_plan_to_date'), t('kpi_actual'), t('kpi_ratio'), t('kpi_source')]
+      .map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows.map((r) => h('tr', { 'data-kpi-row': r.row },
+      h('td', {}, r.row), h('td', {}, r.area),
+      h('td', {}, h('a', { href: `#/officer/kpis/${r.row}?year=${year}` }, r.name)),
+      h('td', {}, t('kpi_kind_' + r.kind)), h('td', { class: 'num' }, `${r.target} ${r.unit}`), h('td', { class: 'num' }, r.plan_to_date),
+      h('td', { class: 'num' }, both(r.actual, r.actual_net, (v) => v ?? '—')), h('td', { class: 'num' }, both(r.ratio, r.ratio_net, percent)),
+      h('td', {}, t('kpi_source_' + r.source)))))));
+  page(t('kpi_dashboard'), pick, h('div', { class: 'actions' }, csvButton(`/v1/kpis?year=${year}`, `kpis-${year}.csv`)),
+    h('p', { class: 'meta' }, res.body.source), table);
+}
+
+/** The facts behind one KPI row: each counted event with its stream and date. */
+async function kpiRowPage(row) {
+  const year = new URLSearchParams(location.hash.split('?')[1] || '').get('year');
+  loading();
+  const res = await get(`/v1/kpis/${encodeURIComponent(row)}` + (year ? `?year=${encodeURIComponent(year)}` : ''));
+  if (!res.ok) return page(t('kpi_dashboard'), failure(res));
+  const spec = res.body.row || {};
+  const target = (stream) => {
+    const [kind, id] = stream.split('/');
+    if (kind === 'need') return `#/officer/needs/${id}`;
+    if (kind === 'challenge') return `#/calls/${id}`;
+    return null;
+  };
+  const items = res.body.contributions || [];
+  page(`${t('kpi_facts')}: ${spec.row ?? row}. ${spec.name ?? ''}`,
+    dl([[t('kpi_kind'), spec.kind ? t('kpi_kind_' + spec.kind) : '—'], [t('kpi_year'), res.body.year ?? t('any')], [t('events'), items.length]]),
+    items.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('caption', {}, t('kpi_facts')),
+      h('thead', {}, h('tr', {}, [t('kpi_stream'), t('kpi_event'), t('kpi_on'), t('kpi_year'), t('kpi_count')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, items.map((c) => h('tr', {},
+        h('td', {}, target(c.stream) ? h('a', { href: target(c.stream) }, c.stream) : c.stream), h('td', {}, c.event), h('td', {}, c.on),
+        h('td', {}, c.year), h('td', { class: 'num' }, c.count)))))) : h('p', {}, t('none')),
+    h('p', {}, h('a', { href: `#/officer/kpis${year ? `?year=${year}` : ''}` }, t('kpi_dashboard'))));
 }
 
 // ---------- pages: auditor ----------
@@ -927,6 +1095,10 @@ const routes = [
   [/^#\/officer\/attention$/, attentionPage],
   [/^#\/officer\/consortia$/, consortiaPage],
   [/^#\/officer\/rounds$/, roundsPage],
+  [/^#\/officer\/needs$/, needsPage],
+  [/^#\/officer\/needs\/([^/]+)$/, needPage],
+  [/^#\/officer\/kpis$/, kpisPage],
+  [/^#\/officer\/kpis\/([^/]+)$/, kpiRowPage],
   [/^#\/evaluations$/, evaluationsPage],
   [/^#\/audit$/, auditPage],
   [/^#\/audit\/access-log$/, accessLogPage],

@@ -28,6 +28,8 @@ use crate::extract::{Body, OptionalBody, Path, Query};
 use crate::{ApiError, AppState};
 use app::AppError;
 
+mod score_sheet;
+
 /// Largest attachment accepted, in bytes.
 pub(crate) const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
@@ -1149,13 +1151,14 @@ async fn get_bid(
 }
 
 /// The officer's list of a call's bids, ranked by mean score (best first), then unranked bids
-/// in submission order.
+/// in submission order; with `Accept: text/csv`, the whole list as a score sheet.
 async fn list_call_bids(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(challenge_id): Path<String>,
     Query(params): Query<ListParams>,
-) -> Result<axum::Json<Page<Value>>, ApiError> {
+) -> Result<Response, ApiError> {
     if !caller.sees_all() {
         return Err(ApiError::App(AppError::Forbidden(
             "the ranked list is for officers and auditors".into(),
@@ -1163,7 +1166,31 @@ async fn list_call_bids(
     }
     status_in(params.status.as_deref(), &STATUSES)?;
     let (limit, after) = page_params(&params)?;
-    call_of(&state, &challenge_id).await?;
+    let (call, _) = call_of(&state, &challenge_id).await?;
+    if super::csv::wanted(&headers) {
+        let bids = state
+            .store()
+            .rows(BidView::NAME, Some(&challenge_id))
+            .await?
+            .into_iter()
+            .map(|v| serde_json::from_value::<BidView>(v).map_err(internal))
+            .collect::<Result<Vec<_>, _>>()?;
+        let criteria = state
+            .programmes()
+            .get(&call.programme)
+            .map(|p| p.review_criteria.clone())
+            .unwrap_or_default();
+        let rows = score_sheet::rows(&criteria, bids, |b| {
+            params.status.as_deref().is_none_or(|s| s == b.status)
+        });
+        let columns = score_sheet::columns(&criteria);
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        return Ok(super::csv::response(
+            &format!("bids-{challenge_id}.csv"),
+            &columns,
+            &rows,
+        ));
+    }
     let query = ListQuery {
         status: params.status,
         parent: Some(challenge_id),
@@ -1176,7 +1203,8 @@ async fn list_call_bids(
             .store()
             .list(projections::BidRankingView::NAME, &query)
             .await?,
-    ))
+    )
+    .into_response())
 }
 
 /// The caller's organisation's bids, as lead or member.

@@ -1,5 +1,5 @@
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -271,11 +271,130 @@ async fn list_overdue(
     ))
 }
 
-async fn get_ledger(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+/// The clawback ledger as CSV: one line per case, money in fen and in yuan.
+const LEDGER_COLUMNS: [&str; 25] = [
+    "id",
+    "status",
+    "subject_kind",
+    "subject_id",
+    "debtor",
+    "basis_kind",
+    "basis_reference",
+    "opened_on",
+    "notice_issued_on",
+    "due_on",
+    "owed_fen",
+    "owed_yuan",
+    "repaid_fen",
+    "repaid_yuan",
+    "waived_fen",
+    "waived_yuan",
+    "waiver_reasons",
+    "outstanding_fen",
+    "outstanding_yuan",
+    "overdue",
+    "overdue_on",
+    "escalation",
+    "escalated_on",
+    "settled_on",
+    "closed_on",
+];
+
+fn ledger_line(case: &ClawbackView) -> Vec<String> {
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let wire = |v: serde_json::Result<Value>| {
+        v.ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let a = &case.amounts;
+    let money = |fen: i64| [fen.to_string(), Money::from_fen(fen).to_yuan_string()];
+    // Overdue as the ledger recorded it (the clock's `RepaymentOverdue`), while money is owed
+    // and the case is still open.
+    let overdue = case.overdue_on.is_some()
+        && a.outstanding_fen > 0
+        && !matches!(case.status.as_str(), "settled" | "withdrawn" | "closed");
+    let mut line = vec![
+        case.id.clone(),
+        case.status.clone(),
+        case.subject
+            .as_ref()
+            .map(|s| s.kind().to_string())
+            .unwrap_or_default(),
+        case.subject
+            .as_ref()
+            .map(|s| s.id().to_string())
+            .unwrap_or_default(),
+        case.debtor
+            .as_ref()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        case.basis
+            .as_ref()
+            .map(|b| wire(serde_json::to_value(b.kind)))
+            .unwrap_or_default(),
+        case.basis
+            .as_ref()
+            .map(|b| b.reference.clone())
+            .unwrap_or_default(),
+        date(case.opened_on),
+        date(case.notice_issued_on),
+        date(case.due_on),
+    ];
+    for fen in [a.owed_fen, a.repaid_fen, a.waived_fen] {
+        line.extend(money(fen));
+    }
+    line.push(
+        case.waivers
+            .iter()
+            .map(|w| w.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    line.extend(money(a.outstanding_fen));
+    line.extend([
+        overdue.to_string(),
+        date(case.overdue_on),
+        case.escalation
+            .map(|r| wire(serde_json::to_value(r)))
+            .unwrap_or_default(),
+        date(case.escalated_on),
+        date(case.settled_on),
+        date(case.closed_on),
+    ]);
+    line
+}
+
+async fn get_ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if !caller.sees_all() {
         return Err(ApiError::App(AppError::Forbidden(
             "the ledger is for officers and auditors".into(),
         )));
+    }
+    if super::csv::wanted(&headers) {
+        let mut cases = state
+            .store()
+            .rows(ClawbackView::NAME, None)
+            .await?
+            .into_iter()
+            .map(|v| {
+                serde_json::from_value::<ClawbackView>(v)
+                    .map_err(|e| ApiError::App(AppError::Internal(e.to_string())))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        cases.sort_by(|a, b| {
+            (a.opened_on, &a.created_at, &a.id).cmp(&(b.opened_on, &b.created_at, &b.id))
+        });
+        let rows: Vec<Vec<String>> = cases.iter().map(ledger_line).collect();
+        return Ok(super::csv::response(
+            "clawback-ledger.csv",
+            &LEDGER_COLUMNS,
+            &rows,
+        ));
     }
     let view = match state
         .store()
