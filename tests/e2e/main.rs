@@ -23,6 +23,7 @@ mod integrity;
 mod kpis;
 mod needs;
 mod openapi;
+mod operations;
 mod projects;
 mod races;
 mod recovery;
