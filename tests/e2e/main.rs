@@ -26,6 +26,7 @@ mod openapi;
 mod operations;
 mod projects;
 mod races;
+mod readme;
 mod recovery;
 mod search;
 mod support;
