@@ -15,8 +15,9 @@
 //!   it through `GRANTLEDGER_ADDR`), so the two stores' runs and a developer's own server never
 //!   collide.
 //! - A block fails when bash exits non-zero, when it prints a line that is just `null` (a `jq`
-//!   path that found nothing), when a variable it assigns from a command is empty or `null`, or
-//!   when it prints an internal error or "no such route".
+//!   path that found nothing), when a variable it assigns from a command is empty or `null`, when
+//!   it prints an internal error or "no such route", or when it does not print what [`CLAIMS`]
+//!   says the README shows (the refusals and outcomes its comments announce).
 //! - A block marked ```` ```sh readme-test:skip ```` is not run; the README must say why next to it
 //!   (none is, today).
 
@@ -260,6 +261,72 @@ impl Shell {
     }
 }
 
+/// What the README says a block shows, checked where it is cheap: a block whose text holds the
+/// first string must print every one of the others.
+const CLAIMS: &[(&str, &[&str])] = &[
+    (
+        "One fen over the cap is refused",
+        &[
+            "\"budget_cap_exceeded\"",
+            "\"window_still_open\"",
+            "\"published\"",
+        ],
+    ),
+    (
+        "One live bid per organisation per call",
+        &["\"duplicate_live_bid\"", "\"sha256\""],
+    ),
+    (
+        "{status, version, closed_on}",
+        &["\"closed_on\": \"2027-03-01\""],
+    ),
+    (
+        "An expert from the university on alice's team is refused",
+        &[
+            "\"reviewer_conflict_of_interest\"",
+            "\"in_public_notice\"",
+            "\"upheld\":false",
+        ],
+    ),
+    (
+        "The notice has run its course",
+        &["\"cleared\"", "\"status\":\"awarded\"", "\"not_selected\""],
+    ),
+    (
+        "The task contract (任务书)",
+        &[
+            "\"gate_not_met\"",
+            "\"status\":\"closed\",\"disbursed_fen\":180000000",
+        ],
+    ),
+    (
+        "A serious violation bars the organisation",
+        &["\"waived_fen\": 200000", "\"barred_until\": \"2030-03-08\""],
+    ),
+    (
+        "就高不重复.",
+        &[
+            "\"payable_fen\": 50000000",
+            "\"disbursement_exceeds_payable\"",
+        ],
+    ),
+    (
+        "Nothing remains: refused with cap_exhausted",
+        &[
+            "\"capped\":true",
+            "\"cap_exhausted\"",
+            "\"remaining_fen\":0",
+        ],
+    ),
+    (
+        "subsidy 100000000 2028-001",
+        &["\"year\":2028,\"status\":\"granted\",\"granted_fen\":3000000"],
+    ),
+    ("the need becomes adopted", &["\"status\":\"adopted\""]),
+    ("cargo run -q --release -- verify   ", &[" 0 broken"]),
+    ("--cosign-with witness.key", &["ok cosigned the checkpoint"]),
+];
+
 /// What a block printed that says it did not do what the README claims.
 fn complaints(output: &str) -> Vec<String> {
     output
@@ -333,6 +400,7 @@ async fn readme_blocks_run_as_pasted(backend: Backend) {
     let mut shell: Option<Shell> = None;
     let mut transcript = String::new();
     let mut ran = 0;
+    let mut claimed = 0;
     for (i, block) in blocks.iter().enumerate() {
         if block.skip {
             continue;
@@ -378,7 +446,18 @@ async fn readme_blocks_run_as_pasted(backend: Backend) {
         match outcome {
             Ok(output) => {
                 transcript.push_str(&format!("== README.md:{}\n{output}", block.line));
-                let bad = complaints(&output);
+                let mut bad = complaints(&output);
+                for (marker, expected) in CLAIMS {
+                    if block.text.contains(marker) {
+                        claimed += 1;
+                        bad.extend(
+                            expected
+                                .iter()
+                                .filter(|e| !output.contains(*e))
+                                .map(|e| format!("missing {e}")),
+                        );
+                    }
+                }
                 assert!(
                     bad.is_empty(),
                     "README.md:{} ({backend:?}) printed what the README does not claim: {bad:?}\n\
@@ -400,6 +479,11 @@ async fn readme_blocks_run_as_pasted(backend: Backend) {
     }
     drop(shell);
     assert!(ran >= blocks.len() - blocks.iter().filter(|b| b.skip).count());
+    assert_eq!(
+        claimed,
+        CLAIMS.len(),
+        "every claim's block is still in the README (update CLAIMS with the README)"
+    );
     let _ = std::fs::write(
         std::env::temp_dir().join(format!("gl_readme_transcript_{backend:?}.txt")),
         &transcript,
