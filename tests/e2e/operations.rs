@@ -176,6 +176,10 @@ async fn security_headers_compression_and_not_modified(backend: Backend) {
     assert_eq!(sample("grantledger_reactions_parked "), 0.0);
     assert!(sample(r#"grantledger_db_pool_connections{state="max"}"#) >= 1.0);
     assert!(text.contains("grantledger_scheduler_lag_seconds "));
+    assert_eq!(
+        sample(r#"grantledger_reaction_failures_total{outcome="parked"}"#),
+        0.0
+    );
     assert!(text.contains("grantledger_outbox_oldest_age_seconds "));
     // Paths that match no route share one label.
     assert!(text.contains(r#"route="unmatched",status="404""#));

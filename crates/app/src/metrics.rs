@@ -84,6 +84,13 @@ impl Metrics {
             "grantledger_scheduler_lag_seconds",
             "How late the scheduler is: seconds since its last completed run beyond its period (0 when on time).",
         )?;
+        // Shown at 0 before the first failure or run, so that rates and alerts have a series.
+        for outcome in ["parked", "retried"] {
+            reaction_failures.with_label_values(&[outcome]);
+        }
+        for outcome in ["ok", "error"] {
+            scheduler_runs.with_label_values(&[outcome]);
+        }
         registry.register(Box::new(commands.clone()))?;
         registry.register(Box::new(reaction_failures.clone()))?;
         registry.register(Box::new(scheduler_runs.clone()))?;
@@ -152,13 +159,7 @@ impl Metrics {
             0 => self.started_ms,
             t => t,
         };
-        // The first run is due at start-up; later ones one period after the last.
-        let due = if last == self.started_ms {
-            last
-        } else {
-            last + every
-        };
-        ((wall_ms() - due - every).max(0) as f64) / 1000.0
+        ((wall_ms() - last - every).max(0) as f64) / 1000.0
     }
 }
 
@@ -216,4 +217,46 @@ pub async fn render(state: &AppState) -> Result<String, AppError> {
         .encode(&m.registry.gather(), &mut out)
         .map_err(|e| AppError::Internal(format!("metrics encoding: {e}")))?;
     String::from_utf8(out).map_err(|e| AppError::Internal(format!("metrics encoding: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheduler_lags_by_the_time_past_its_period_since_its_last_run() {
+        let m = Metrics::new().unwrap();
+        assert_eq!(
+            m.scheduler_lag_seconds(),
+            0.0,
+            "no scheduler in this process"
+        );
+        m.scheduler_every(std::time::Duration::from_secs(60));
+        m.scheduler_ran(true);
+        assert_eq!(m.scheduler_lag_seconds(), 0.0, "just ran");
+        m.scheduler_last_run_ms
+            .store(wall_ms() - 90_000, Ordering::Relaxed);
+        let lag = m.scheduler_lag_seconds();
+        assert!((29.0..31.0).contains(&lag), "{lag}");
+    }
+
+    #[test]
+    fn commands_are_counted_by_aggregate_command_and_outcome() {
+        let m = Metrics::new().unwrap();
+        m.command("challenge", "DraftChallenge", "ok");
+        m.command("challenge", "DraftChallenge", "ok");
+        m.command("challenge", "DraftChallenge", "refused");
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&m.registry().gather(), &mut out)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(
+            r#"grantledger_commands_total{aggregate="challenge",command="DraftChallenge",outcome="ok"} 2"#
+        ));
+        assert!(text.contains(
+            r#"grantledger_commands_total{aggregate="challenge",command="DraftChallenge",outcome="refused"} 1"#
+        ));
+        assert!(text.contains(r#"grantledger_reaction_failures_total{outcome="parked"} 0"#));
+    }
 }
