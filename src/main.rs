@@ -17,6 +17,9 @@ mod verify_log;
     about = "Event-sourced ledger for public science-funding programmes"
 )]
 struct Cli {
+    /// Log lines as `text` (no colours unless stderr is a terminal) or `json` (one object a line).
+    #[arg(long, global = true, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -26,8 +29,19 @@ enum Command {
     /// Run the HTTP API (embedded SQLite unless DATABASE_URL says otherwise).
     Serve {
         /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, env = "GRANTLEDGER_ADDR", default_value = api::DEFAULT_ADDR)]
         addr: String,
+        /// Origins (scheme://host[:port]) a browser front end may call the API from, comma-separated;
+        /// none by default (CORS closed).
+        #[arg(long, env = "GRANTLEDGER_CORS_ORIGINS", value_delimiter = ',')]
+        cors_origins: Vec<String>,
+        /// Send `Strict-Transport-Security: max-age=SECONDS` on every response (only behind TLS);
+        /// unset or 0: no HSTS header.
+        #[arg(long, env = "GRANTLEDGER_HSTS_MAX_AGE")]
+        hsts_max_age: Option<u64>,
+        /// Seconds a request may take before it is answered 503 `request_timeout`.
+        #[arg(long, env = "GRANTLEDGER_REQUEST_TIMEOUT_SECS", default_value_t = api::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        request_timeout_secs: u64,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -147,15 +161,30 @@ async fn shutdown_signal() {
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let mut config = Config::from_env()?;
     match cli.command {
-        Command::Serve { addr } => {
+        Command::Serve {
+            addr,
+            cors_origins,
+            hsts_max_age,
+            request_timeout_secs,
+        } => {
             config.addr = addr;
+            let http = api::HttpOptions {
+                cors_origins: cors_origins
+                    .into_iter()
+                    .map(|o| o.trim().to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+                hsts_max_age: hsts_max_age.filter(|age| *age > 0),
+                request_timeout: std::time::Duration::from_secs(request_timeout_secs),
+            };
             let dev_signin = dev_signin(&config);
             if dev_signin {
                 tracing::warn!("the development sign-in is on: anyone who reaches this server can sign in with any role (GRANTLEDGER_DEV_SIGNIN=0 turns it off)");
             }
             let app = Application::build(config.clone())
                 .await?
-                .with_dev_signin(dev_signin);
+                .with_dev_signin(dev_signin)
+                .with_http(http);
             tracing::info!(addr = %app.local_addr()?, database = %redact(&config.database_url), "grantledger serving");
             app.serve(shutdown_signal()).await?;
         }
@@ -328,16 +357,38 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Logs to stderr, as text (coloured only on a terminal) or as one JSON object a line.
+fn init_logging(format: &str) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Cli::parse()).await {
+    // `.env` in the working directory, if any; the process environment wins over it.
+    let dotenv = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_logging(&cli.log_format);
+    match dotenv {
+        Ok(path) => tracing::debug!(path = %path.display(), "read .env"),
+        Err(e) if e.not_found() => {}
+        Err(e) => tracing::warn!(error = %e, ".env could not be read; ignored"),
+    }
+    match run(cli).await {
         Ok(code) => code,
         Err(e) => {
             tracing::error!("{e}");

@@ -115,6 +115,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the application, with the web pages' development sign-in when `dev_signin`.
 pub async fn spawn_app_with(backend: Backend, dev_signin: bool) -> TestApp {
+    spawn_app_http(backend, dev_signin, api::HttpOptions::default()).await
+}
+
+/// Starts the application with `http`'s CORS origins, HSTS and request timeout.
+pub async fn spawn_app_http(backend: Backend, dev_signin: bool, http: api::HttpOptions) -> TestApp {
     let db = FreshDb::create(backend)
         .await
         .expect("a fresh test database (is PostgreSQL up?)");
@@ -135,7 +140,8 @@ pub async fn spawn_app_with(backend: Backend, dev_signin: bool) -> TestApp {
     let app = Application::with_state("127.0.0.1:0", state.clone())
         .await
         .expect("bind")
-        .with_dev_signin(dev_signin);
+        .with_dev_signin(dev_signin)
+        .with_http(http);
     let url = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.serve(async move {

@@ -82,9 +82,18 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        caller_of(state, &parts.headers)
+        let caller = caller_of(state, &parts.headers)?;
+        // Once per request on its log line, however many extractors and middlewares ask.
+        if parts.extensions.insert(SubjectLogged).is_none() {
+            crate::ops::record_subject(&caller.0.sub);
+        }
+        Ok(caller)
     }
 }
+
+/// Marks a request whose caller is already on its log line.
+#[derive(Clone, Copy)]
+struct SubjectLogged;
 
 /// The caller a request's `Authorization: Bearer` token names.
 pub(crate) fn caller_of(

@@ -53,6 +53,9 @@ pub enum ApiError {
     /// 422: the `Idempotency-Key` was used before with another request.
     #[error("this Idempotency-Key was used with a different request (method, path or body)")]
     IdempotencyKeyReused,
+    /// 503: the request took longer than the server's request timeout.
+    #[error("the request took longer than {} s and was abandoned; a command that was cut off left nothing behind unless it had committed, so retry it with the same Idempotency-Key", .0.as_secs_f64())]
+    Timeout(std::time::Duration),
     /// What the application refused or failed to do.
     #[error(transparent)]
     App(#[from] AppError),
@@ -89,6 +92,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "request_timeout"),
             ApiError::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }

@@ -11,15 +11,18 @@ mod front_end;
 mod hygiene;
 pub mod idempotency;
 mod kpis;
+mod ops;
 mod routes;
 mod search;
 
 pub use app::{AppError, AppState};
 pub use auth::{mint_token, Claims};
 pub use config::{
-    resolve_kpi_targets, resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_LOG_KEY_NAME,
+    resolve_kpi_targets, resolve_log_key, resolve_secret, Config, ConfigError, DEFAULT_ADDR,
+    DEFAULT_LOG_KEY_NAME,
 };
 pub use error::ApiError;
+pub use ops::{HttpOptions, DEFAULT_REQUEST_TIMEOUT};
 pub use routes::{route_table, router};
 
 use std::net::SocketAddr;
@@ -64,6 +67,7 @@ pub struct Application {
     state: AppState,
     clock_every: std::time::Duration,
     dev_signin: bool,
+    http: HttpOptions,
 }
 
 impl Application {
@@ -85,12 +89,19 @@ impl Application {
             state,
             clock_every: std::time::Duration::from_secs(config::DEFAULT_CLOCK_INTERVAL_SECS),
             dev_signin: false,
+            http: HttpOptions::default(),
         })
     }
 
     /// Mounts the development sign-in page's token endpoint (never in production).
     pub fn with_dev_signin(mut self, on: bool) -> Application {
         self.dev_signin = on;
+        self
+    }
+
+    /// Serves with these CORS origins, HSTS and request timeout.
+    pub fn with_http(mut self, http: HttpOptions) -> Application {
+        self.http = http;
         self
     }
 
@@ -116,7 +127,11 @@ impl Application {
         );
         routes::spawn_checkpoints(self.state.clone());
         let web = front_end::routes(&self.state, self.dev_signin);
-        let app = router(self.state).merge(web);
+        let app = ops::layers(
+            router(self.state.clone()).merge(web),
+            &self.state,
+            &self.http,
+        );
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

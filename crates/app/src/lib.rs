@@ -18,6 +18,7 @@ pub mod clock;
 pub mod commands;
 mod error;
 pub mod integrity;
+pub mod metrics;
 pub mod process_managers;
 pub mod reactions;
 mod reactions_consortium;
@@ -29,5 +30,6 @@ mod state;
 
 pub use error::{AppError, CommandError};
 pub use integrity::active_bars;
+pub use metrics::Metrics;
 pub use runner::{CommandCall, IdempotencySlot, IfMatch, RequestId, IDEMPOTENCY};
 pub use state::{AppState, DEFAULT_CHECKPOINT_EVERY_SECS, DEFAULT_LOG_KEY_NAME};

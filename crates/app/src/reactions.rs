@@ -484,11 +484,13 @@ pub async fn drain(state: &AppState) -> Result<usize, AppError> {
                 Err(e) => match e {
                     ReactionError::Refused { code, detail } => {
                         tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, %code, "reaction refused by a rule; on the attention list");
+                        state.metrics().reaction_failed("parked");
                         record_refusal(state, &pending, code, detail.clone()).await?;
                         state.store().park_reaction(pending.id, &detail).await?;
                     }
                     e => {
                         tracing::warn!(reactor = %pending.reactor, outbox_id = pending.id, error = %e, "reaction failed; retried after a back-off");
+                        state.metrics().reaction_failed("retried");
                         state
                             .store()
                             .retry_reaction_later(
@@ -517,11 +519,14 @@ pub fn spawn_background(state: AppState, every: Duration, clock_every: Duration)
             }
         }
     });
+    state.metrics().scheduler_every(clock_every);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(clock_every);
         loop {
             tick.tick().await;
-            if let Err(e) = crate::clock::run_due(&state).await {
+            let ran = crate::clock::run_due(&state).await;
+            state.metrics().scheduler_ran(ran.is_ok());
+            if let Err(e) = ran {
                 tracing::warn!(error = %e, "clock commands failed; retried at the next tick");
             }
         }

@@ -185,7 +185,7 @@ impl<'a> CommandCall<'a> {
             (Err(_), Some(slot), Some(claim)) => slot.put_back(claim),
             _ => {}
         }
-        result.map_err(|e| match e {
+        let result = result.map_err(|e| match e {
             RunError::NotFound => {
                 CommandError::App(AppError::NotFound(format!("no {} {id}", A::TYPE)))
             }
@@ -197,6 +197,10 @@ impl<'a> CommandCall<'a> {
             RunError::Conflict => CommandError::App(AppError::ConcurrencyConflict),
             RunError::IdempotencyKeyTaken => CommandError::App(AppError::IdempotencyKeyTaken),
             RunError::Store(e) => CommandError::App(AppError::from(e)),
-        })
+        });
+        state
+            .metrics()
+            .command(A::TYPE, name, crate::metrics::outcome(&result));
+        result
     }
 }

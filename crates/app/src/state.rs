@@ -47,6 +47,7 @@ struct Inner {
     body_limit: usize,
     drain: tokio::sync::Mutex<()>,
     log_signer: std::sync::RwLock<(Arc<tlog::Signer>, std::time::Duration)>,
+    metrics: Arc<crate::Metrics>,
 }
 
 impl AppState {
@@ -134,6 +135,7 @@ impl AppState {
                     Arc::new(ephemeral_log_key()),
                     std::time::Duration::from_secs(DEFAULT_CHECKPOINT_EVERY_SECS),
                 )),
+                metrics: Arc::new(new_metrics()),
             }),
         }
     }
@@ -175,6 +177,11 @@ impl AppState {
                 AppState { inner }
             }
         }
+    }
+
+    /// The application's metrics (one registry per state).
+    pub fn metrics(&self) -> &crate::Metrics {
+        &self.inner.metrics
     }
 
     /// The store.
@@ -325,4 +332,10 @@ fn ephemeral_log_key() -> tlog::Signer {
         #[allow(clippy::expect_used)]
         tlog::Signer::from_seed(DEFAULT_LOG_KEY_NAME, seed).expect("the default key name is valid")
     })
+}
+
+/// The application's metrics; their names and labels are fixed, so registering them cannot fail.
+#[allow(clippy::expect_used)]
+fn new_metrics() -> crate::Metrics {
+    crate::Metrics::new().expect("the metrics' names and labels are valid and distinct")
 }

@@ -14,6 +14,7 @@ mod evaluation_rounds;
 mod health;
 mod integrity_records;
 mod kpis;
+mod metrics;
 mod needs;
 mod programmes;
 mod projects;
@@ -77,6 +78,7 @@ fn all() -> Routes {
     let routes = programmes::routes(routes);
     let routes = needs::routes(routes);
     let routes = kpis::routes(routes);
+    let routes = metrics::routes(routes);
     awards::routes(routes)
 }
 
