@@ -540,6 +540,20 @@ impl Http {
         Ok(())
     }
 
+    /// The cheapest answer the server gives (no token, no database): the HTTP floor.
+    async fn health(&self) -> Result<(), Failure> {
+        let r = self
+            .client
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            return Err(format!("healthz: {}", r.status()).into());
+        }
+        r.bytes().await?;
+        Ok(())
+    }
+
     async fn get(&self, id: &str) -> Result<(), Failure> {
         let r = self
             .client
@@ -802,6 +816,18 @@ async fn one_backend(url: &str, plan: Plan) -> Result<Vec<Row>, Failure> {
         unit: "ms",
         target: "≤ 2×",
         met: at_most(ours_one.1 / raw_p99, 2.0),
+    });
+
+    // What HTTP alone costs here: the floor under every row above (no token, no database).
+    let floor = latency(plan.samples, |_| http.health()).await?;
+    rows.push(Row {
+        what: "HTTP floor: GET /healthz p50 at 1 client ÷ command p50 at 1 client (informative)"
+            .into(),
+        ours: floor.0,
+        raw: Some(ours_one.0),
+        unit: "ms",
+        target: "informative",
+        met: None,
     });
 
     // Reads of one view row.
