@@ -438,12 +438,14 @@ impl Store {
     /// Events are read in batches (by default [`REBUILD_BATCH`]) in commit order and folded in
     /// memory; once more than [`REBUILD_ROWS`] rows are held they are written (multi-row upserts,
     /// in the same transaction) and dropped, and a row needed again is read back. Memory is
-    /// bounded by that many rows plus one batch, whatever the number of events or streams.
+    /// bounded by that many rows, the keys of the rows written, and one batch, whatever the
+    /// number of events.
     pub async fn rebuild_projections(&self) -> Result<usize, StoreError> {
         let mut rows = HashMap::new();
         let mut total = 0usize;
         let mut after = 0i64;
-        let mut flushed_any = false;
+        // The keys of rows written out so far (keys only: the rows themselves left memory).
+        let mut written = std::collections::HashSet::new();
         let limit = self.rebuild_rows;
         match &self.db {
             Db::Postgres(pool) => {
@@ -460,16 +462,12 @@ impl Store {
                     let events = batch.iter().map(pg_event).collect::<Result<Vec<_>, _>>()?;
                     drop(batch);
                     total += events.len();
-                    let mut flushed = if flushed_any {
-                        load_flushed(&mut tx, &self.projectors, &events, &rows).await?
-                    } else {
-                        HashMap::new()
-                    };
+                    let mut flushed =
+                        load_flushed(&mut tx, &self.projectors, &events, &rows, &written).await?;
                     fold_in_memory(&self.projectors, &events, &mut rows, &mut flushed)?;
                     if rows.len() >= limit {
                         write_rows_pg(&mut tx, &rows).await?;
-                        rows.clear();
-                        flushed_any = true;
+                        written.extend(rows.drain().map(|(key, _)| key));
                     }
                 }
                 write_rows_pg(&mut tx, &rows).await?;
@@ -492,16 +490,12 @@ impl Store {
                         .collect::<Result<Vec<_>, _>>()?;
                     drop(batch);
                     total += events.len();
-                    let mut flushed = if flushed_any {
-                        load_flushed(&mut tx, &self.projectors, &events, &rows).await?
-                    } else {
-                        HashMap::new()
-                    };
+                    let mut flushed =
+                        load_flushed(&mut tx, &self.projectors, &events, &rows, &written).await?;
                     fold_in_memory(&self.projectors, &events, &mut rows, &mut flushed)?;
                     if rows.len() >= limit {
                         write_rows_sqlite(&mut tx, &rows).await?;
-                        rows.clear();
-                        flushed_any = true;
+                        written.extend(rows.drain().map(|(key, _)| key));
                     }
                 }
                 write_rows_sqlite(&mut tx, &rows).await?;

@@ -567,12 +567,13 @@ pub(crate) async fn fold_into_views<T: Tx>(
 
 /// Folds `events` into `rows`, the rebuild's in-memory copy of every view row (no reads).
 /// The view rows `events` fold into that `rows` does not hold but an earlier flush of the
-/// rebuild wrote (read back inside the rebuild's transaction).
+/// rebuild wrote (`written` names them), read back inside the rebuild's transaction.
 pub(crate) async fn load_flushed<T: Tx>(
     tx: &mut T,
     projectors: &[Arc<dyn Projector>],
     events: &[SerializedEvent],
     rows: &HashMap<(&'static str, String), ViewRow>,
+    written: &std::collections::HashSet<(&'static str, String)>,
 ) -> Result<HashMap<(String, String), Value>, StoreError> {
     let mut missing = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -583,11 +584,14 @@ pub(crate) async fn load_flushed<T: Tx>(
         {
             for id in projector.row_ids(event) {
                 let key = (projector.view_name(), id);
-                if !rows.contains_key(&key) && seen.insert(key.clone()) {
+                if !rows.contains_key(&key) && written.contains(&key) && seen.insert(key.clone()) {
                     missing.push((key.0.to_string(), key.1));
                 }
             }
         }
+    }
+    if missing.is_empty() {
+        return Ok(HashMap::new());
     }
     tx.read_rows(&missing).await
 }
