@@ -175,9 +175,10 @@ impl Raw {
             let options = url
                 .parse::<SqliteConnectOptions>()?
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30));
-            // One writer, as SQLite allows one at a time.
+            // The server's durability (WAL, `synchronous=FULL`: a commit is on disk when it is
+            // acknowledged), and one writer, as SQLite allows one at a time.
             Raw::Lite(
                 SqlitePoolOptions::new()
                     .max_connections(1)
@@ -542,27 +543,22 @@ impl Http {
 
     /// The cheapest answer the server gives (no token, no database): the HTTP floor.
     async fn health(&self) -> Result<(), Failure> {
-        let r = self
-            .client
-            .get(format!("{}/healthz", self.base))
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            return Err(format!("healthz: {}", r.status()).into());
-        }
-        r.bytes().await?;
-        Ok(())
+        self.read("/healthz", false).await
     }
 
     async fn get(&self, id: &str) -> Result<(), Failure> {
-        let r = self
-            .client
-            .get(format!("{}/v1/challenges/{id}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await?;
+        self.read(&format!("/v1/challenges/{id}"), true).await
+    }
+
+    /// A GET of `path`, with the officer's token when `authed`; the body is read and dropped.
+    async fn read(&self, path: &str, authed: bool) -> Result<(), Failure> {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if authed {
+            request = request.bearer_auth(&self.token);
+        }
+        let r = request.send().await?;
         if !r.status().is_success() {
-            return Err(format!("get: {}", r.status()).into());
+            return Err(format!("GET {path}: {}", r.status()).into());
         }
         r.bytes().await?;
         Ok(())

@@ -166,25 +166,7 @@ where
         current: Option<Value>,
         event: &SerializedEvent,
     ) -> Result<ViewRow, ProjectionError> {
-        let mut view: V = match current {
-            Some(value) => {
-                serde_json::from_value(value).map_err(|source| ProjectionError::Decode {
-                    what: "view row",
-                    source,
-                })?
-            }
-            None => V::default(),
-        };
-        view.update(&envelope_of::<A>(event)?);
-        let payload = serde_json::to_value(&view).map_err(|source| ProjectionError::Decode {
-            what: "view",
-            source,
-        })?;
-        Ok(ViewRow {
-            version: event.sequence as u64,
-            payload,
-            index: view.index(),
-        })
+        fold_typed::<A, V>(current, &[event])
     }
 
     fn project_many(
@@ -193,31 +175,42 @@ where
         current: Option<Value>,
         events: &[&SerializedEvent],
     ) -> Result<Option<ViewRow>, ProjectionError> {
-        let Some(last) = events.last() else {
+        if events.is_empty() {
             return Ok(None);
-        };
-        let mut view: V = match current {
-            Some(value) => {
-                serde_json::from_value(value).map_err(|source| ProjectionError::Decode {
-                    what: "view row",
-                    source,
-                })?
-            }
-            None => V::default(),
-        };
-        for event in events {
-            view.update(&envelope_of::<A>(event)?);
         }
-        let payload = serde_json::to_value(&view).map_err(|source| ProjectionError::Decode {
-            what: "view",
-            source,
-        })?;
-        Ok(Some(ViewRow {
-            version: last.sequence as u64,
-            payload,
-            index: view.index(),
-        }))
+        fold_typed::<A, V>(current, events).map(Some)
     }
+}
+
+/// Decodes the row (or starts from the default view), applies `events` in order, and encodes it
+/// once: the row's version is the last event's sequence. `events` is not empty.
+fn fold_typed<A, V>(
+    current: Option<Value>,
+    events: &[&SerializedEvent],
+) -> Result<ViewRow, ProjectionError>
+where
+    A: Aggregate,
+    V: View<A> + Indexed + Serialize + DeserializeOwned + Default,
+{
+    let mut view: V = match current {
+        Some(value) => serde_json::from_value(value).map_err(|source| ProjectionError::Decode {
+            what: "view row",
+            source,
+        })?,
+        None => V::default(),
+    };
+    for event in events {
+        view.update(&envelope_of::<A>(event)?);
+    }
+    let payload = serde_json::to_value(&view).map_err(|source| ProjectionError::Decode {
+        what: "view",
+        source,
+    })?;
+    Ok(ViewRow {
+        version: events.last().map_or(0, |e| e.sequence as u64),
+        payload,
+        index: view.index(),
+    })
 }
 
 /// Every projector grantledger keeps inline.

@@ -349,30 +349,7 @@ impl Store {
         after: u64,
         limit: Option<u32>,
     ) -> Result<Vec<SerializedEvent>, StoreError> {
-        let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence{limit}"
-        );
-        match &self.db {
-            Db::Postgres(pool) => {
-                let rows = sqlx::query(&sql)
-                    .bind(kind)
-                    .bind(id)
-                    .bind(after as i64)
-                    .fetch_all(pool)
-                    .await?;
-                rows.iter().map(pg_event).collect()
-            }
-            Db::Sqlite(pool) => {
-                let rows = sqlx::query(&sqlite_sql(&sql))
-                    .bind(kind)
-                    .bind(id)
-                    .bind(after as i64)
-                    .fetch_all(pool)
-                    .await?;
-                rows.iter().map(sqlite_event).collect()
-            }
-        }
+        self.events_where(kind, id, after, None, limit).await
     }
 
     /// Events of one type in one stream with `sequence > after`, at most `limit`: a page of a
@@ -385,28 +362,43 @@ impl Store {
         after: u64,
         limit: u32,
     ) -> Result<Vec<SerializedEvent>, StoreError> {
+        self.events_where(kind, id, after, Some(event_type), Some(limit))
+            .await
+    }
+
+    async fn events_where(
+        &self,
+        kind: &str,
+        id: &str,
+        after: u64,
+        event_type: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Vec<SerializedEvent>, StoreError> {
+        let of_type = if event_type.is_some() {
+            " AND event_type = $4"
+        } else {
+            ""
+        };
+        let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 AND event_type = $4 ORDER BY sequence LIMIT {limit}"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3{of_type} ORDER BY sequence{limit}"
         );
         match &self.db {
             Db::Postgres(pool) => {
-                let rows = sqlx::query(&sql)
-                    .bind(kind)
-                    .bind(id)
-                    .bind(after as i64)
-                    .bind(event_type)
-                    .fetch_all(pool)
-                    .await?;
+                let mut query = sqlx::query(&sql).bind(kind).bind(id).bind(after as i64);
+                if let Some(t) = event_type {
+                    query = query.bind(t);
+                }
+                let rows = query.fetch_all(pool).await?;
                 rows.iter().map(pg_event).collect()
             }
             Db::Sqlite(pool) => {
-                let rows = sqlx::query(&sqlite_sql(&sql))
-                    .bind(kind)
-                    .bind(id)
-                    .bind(after as i64)
-                    .bind(event_type)
-                    .fetch_all(pool)
-                    .await?;
+                let sql = sqlite_sql(&sql);
+                let mut query = sqlx::query(&sql).bind(kind).bind(id).bind(after as i64);
+                if let Some(t) = event_type {
+                    query = query.bind(t);
+                }
+                let rows = query.fetch_all(pool).await?;
                 rows.iter().map(sqlite_event).collect()
             }
         }
