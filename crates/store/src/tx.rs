@@ -565,7 +565,6 @@ pub(crate) async fn fold_into_views<T: Tx>(
     Ok(())
 }
 
-/// Folds `events` into `rows`, the rebuild's in-memory copy of every view row (no reads).
 /// The view rows `events` fold into that `rows` does not hold but an earlier flush of the
 /// rebuild wrote (`written` names them), read back inside the rebuild's transaction.
 pub(crate) async fn load_flushed<T: Tx>(
@@ -596,6 +595,8 @@ pub(crate) async fn load_flushed<T: Tx>(
     tx.read_rows(&missing).await
 }
 
+/// Folds `events` into `rows`, the rebuild's in-memory rows, starting a row not held there from
+/// what `flushed` read back (or from nothing).
 pub(crate) fn fold_in_memory(
     projectors: &[Arc<dyn Projector>],
     events: &[SerializedEvent],
@@ -622,17 +623,21 @@ pub(crate) fn fold_in_memory(
         }
     }
     for (key, folds) in per_row {
-        let mut payload = match rows.remove(&key) {
+        let mut start = match rows.remove(&key) {
             Some(row) => Some(row.payload),
             None => flushed.remove(&(key.0.to_string(), key.1.clone())),
         };
-        let mut current = None;
-        // Runs of the same projector go in one call (a row fed by two projectors interleaves).
+        let mut current: Option<ViewRow> = None;
+        // Runs of the same projector go in one call (a row fed by two projectors interleaves);
+        // each run starts from what the previous one left.
         for run in folds.chunk_by(|a, b| a.0 == b.0) {
             let projector = &projectors[run[0].0];
             let run_events: Vec<&SerializedEvent> = run.iter().map(|(_, e)| *e).collect();
-            current = projector.project_many(&key.1, payload.take(), &run_events)?;
-            payload = current.as_ref().map(|row: &ViewRow| row.payload.clone());
+            let payload = current
+                .take()
+                .map(|row| row.payload)
+                .or_else(|| start.take());
+            current = projector.project_many(&key.1, payload, &run_events)?;
         }
         if let Some(row) = current {
             rows.insert(key, row);
