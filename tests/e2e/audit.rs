@@ -967,13 +967,7 @@ async fn grantledger_verify_fails_once_any_stream_is_tampered(backend: Backend) 
     tokio::spawn(app.serve(async move {
         let _ = stopped.await;
     }));
-    let claims = api::Claims {
-        sub: "officer-1".into(),
-        roles: vec!["officer".into()],
-        org: None,
-        exp: chrono::Utc::now().timestamp() + 600,
-    };
-    let officer = api::mint_token(secret, &claims).unwrap();
+    let officer = crate::helpers::token_signed_with(secret, "officer-1", "officer");
     let client = reqwest::Client::new();
     let mut ids = Vec::new();
     for _ in 0..2 {

@@ -436,3 +436,23 @@ pub async fn fund_project(app: &TestApp, id: &str, fen: i64) {
             .expect("project funded");
     }
 }
+
+/// A bearer token for `sub` in `role`, signed with `secret`: for servers a test starts itself.
+pub fn token_signed_with(secret: &str, sub: &str, role: &str) -> String {
+    let claims = Claims {
+        sub: sub.into(),
+        roles: vec![role.into()],
+        org: None,
+        exp: Utc::now().timestamp() + 600,
+    };
+    mint_token(secret, &claims).expect("token")
+}
+
+/// A free TCP port on 127.0.0.1, for a server process a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("local address")
+        .port()
+}

@@ -273,15 +273,6 @@ async fn cors_only_for_configured_origins_and_hsts_when_set(backend: Backend) {
 }
 both_backends!(cors_only_for_configured_origins_and_hsts_when_set);
 
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Runs `grantledger serve` with `envs` (and GRANTLEDGER_ADDR) in `dir` until `work` is done;
 /// returns what it wrote to stderr.
 async fn with_binary<F, Fut>(dir: &std::path::Path, envs: &[(&str, String)], work: F) -> String
@@ -335,16 +326,7 @@ async fn json_request_log_and_grantledger_addr(backend: Backend) {
     let dir = std::env::temp_dir().join(format!("gl_ops_{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let secret = "ops-test-secret-0123456789abcdef0123456789";
-    let token = api::mint_token(
-        secret,
-        &api::Claims {
-            sub: "officer-7".into(),
-            roles: vec!["officer".into()],
-            org: None,
-            exp: chrono::Utc::now().timestamp() + 600,
-        },
-    )
-    .unwrap();
+    let token = token_signed_with(secret, "officer-7", "officer");
     let envs = [
         ("DATABASE_URL", db.url.clone()),
         ("GRANTLEDGER_JWT_SECRET", secret.to_string()),

@@ -28,7 +28,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 
-use crate::helpers::Backend;
+use crate::helpers::{free_port, Backend};
 
 /// One fenced shell block of the README.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,14 +340,6 @@ fn complaints(output: &str) -> Vec<String> {
         })
         .map(str::to_string)
         .collect()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn readme_blocks_run_as_pasted(backend: Backend) {

@@ -11,7 +11,9 @@ use store::transparency::Log;
 use store::Db;
 use tlog::{Checkpoint, Signer, Verifier};
 
-use crate::helpers::{challenge_draft, published_challenge, spawn_app, Backend, TestApp};
+use crate::helpers::{
+    challenge_draft, free_port, published_challenge, spawn_app, token_signed_with, Backend, TestApp,
+};
 
 const SECRET: &str = "tlog-e2e-secret-0123456789abcdef0123456789abcdef";
 
@@ -310,16 +312,7 @@ impl Drop for Served {
 
 impl Served {
     fn token(&self, sub: &str, role: &str) -> String {
-        api::mint_token(
-            SECRET,
-            &api::Claims {
-                sub: sub.into(),
-                roles: vec![role.into()],
-                org: None,
-                exp: chrono::Utc::now().timestamp() + 600,
-            },
-        )
-        .unwrap()
+        token_signed_with(SECRET, sub, role)
     }
 
     fn db(&self) -> Db {
@@ -639,14 +632,6 @@ impl Drop for Child {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn start_process(database_url: &str) -> Child {
     let port = free_port();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_grantledger"))
@@ -680,16 +665,7 @@ async fn two_server_processes_give_every_event_one_leaf_in_commit_order(backend:
         start_process(&fresh.url).await,
         start_process(&fresh.url).await,
     ];
-    let officer = api::mint_token(
-        SECRET,
-        &api::Claims {
-            sub: "officer-1".into(),
-            roles: vec!["officer".into()],
-            org: None,
-            exp: chrono::Utc::now().timestamp() + 600,
-        },
-    )
-    .unwrap();
+    let officer = token_signed_with(SECRET, "officer-1", "officer");
     let started = std::time::Instant::now();
     let mut tasks = Vec::new();
     for server in &servers {
